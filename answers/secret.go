@@ -1,0 +1,125 @@
+package answers
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"unicode"
+)
+
+// SecretRef is a secret field's value: a reference, never the secret itself.
+//
+//	""           the installer generates a strong value (fields tagged secret:"generate")
+//	             or the secret is absent (secret:"optional")
+//	env:NAME     read from environment variable NAME at install time
+//	file:PATH    read from PATH at install time (trailing newline trimmed)
+//
+// Anything else is a literal secret, refused unless explicitly allowed.
+type SecretRef string
+
+// SecretKind classifies a SecretRef.
+type SecretKind int
+
+// The kinds of SecretRef.
+const (
+	SecretEmpty SecretKind = iota
+	SecretEnv
+	SecretFile
+	SecretLiteral
+)
+
+// Kind tells what the reference is.
+func (s SecretRef) Kind() SecretKind {
+	v := string(s)
+	switch {
+	case v == "":
+		return SecretEmpty
+	case strings.HasPrefix(v, "env:"):
+		return SecretEnv
+	case strings.HasPrefix(v, "file:"):
+		return SecretFile
+	default:
+		return SecretLiteral
+	}
+}
+
+// Target is the variable name or file path a reference points to.
+func (s SecretRef) Target() string {
+	switch s.Kind() {
+	case SecretEnv:
+		return strings.TrimPrefix(string(s), "env:")
+	case SecretFile:
+		return strings.TrimPrefix(string(s), "file:")
+	}
+	return ""
+}
+
+// String never shows a literal secret, so a SecretRef is safe to print.
+func (s SecretRef) String() string {
+	if s.Kind() == SecretLiteral {
+		return "<literal secret>"
+	}
+	return string(s)
+}
+
+// Resolve returns the secret value. An empty reference resolves to "".
+func (s SecretRef) Resolve() (string, error) {
+	switch s.Kind() {
+	case SecretEmpty:
+		return "", nil
+	case SecretEnv:
+		name := s.Target()
+		v, ok := os.LookupEnv(name)
+		if !ok {
+			return "", fmt.Errorf("environment variable %s is not set", name)
+		}
+		if v == "" {
+			return "", fmt.Errorf("environment variable %s is empty", name)
+		}
+		return v, nil
+	case SecretFile:
+		p := s.Target()
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return "", fmt.Errorf("read secret file: %w", err)
+		}
+		v := strings.TrimRight(string(b), "\r\n")
+		if v == "" {
+			return "", fmt.Errorf("secret file %s is empty", p)
+		}
+		return v, nil
+	default:
+		return string(s), nil
+	}
+}
+
+// CheckResolvable reports whether the reference can be read now, without
+// returning the value, for validation output.
+func (s SecretRef) CheckResolvable() error {
+	_, err := s.Resolve()
+	return err
+}
+
+// EnvNameFor suggests an environment variable for a secret key path:
+// harbor.adminPassword -> HARBOR_ADMIN_PASSWORD.
+func EnvNameFor(key string) string {
+	var b strings.Builder
+	prevLower := false
+	for _, r := range key {
+		switch {
+		case r == '.' || r == '-' || r == '_':
+			b.WriteByte('_')
+			prevLower = false
+		case unicode.IsUpper(r):
+			if prevLower {
+				b.WriteByte('_')
+			}
+			b.WriteRune(r)
+			prevLower = false
+		default:
+			b.WriteRune(unicode.ToUpper(r))
+			prevLower = unicode.IsLower(r) || unicode.IsDigit(r)
+		}
+	}
+	return b.String()
+}
