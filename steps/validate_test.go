@@ -1,0 +1,145 @@
+package steps
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/harbor-installer/harbor-installer/answers"
+)
+
+// base loads a preset plus --set overrides, the way the CLI does.
+func base(t *testing.T, preset string, sets ...string) *answers.Answers {
+	t.Helper()
+	t.Setenv("TRIDENT_ONTAP_PASSWORD", "x")
+	t.Setenv("LDAP_BIND_PASSWORD", "x")
+	l, err := answers.Load(answers.Options{Preset: preset, Sets: sets})
+	if err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	return &l.Answers
+}
+
+func findingsFor(fs []Finding, key string, level Level) []Finding {
+	var out []Finding
+	for _, f := range fs {
+		if f.Key == key && f.Level == level {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+var onpremFill = []string{
+	"harbor.domain=registry.example.org",
+	"storage.trident.managementLIF=10.0.0.10", "storage.trident.dataLIF=10.0.0.11", "storage.trident.svm=svm1",
+	"ldap.url=ldaps://ldap.example.org:636", "ldap.bindDN=cn=harbor\\,ou=svc\\,dc=example\\,dc=org",
+	"ldap.baseDN=dc=example\\,dc=org", "ldap.testUser=alice",
+}
+
+func TestPresetsHaveNoFailOnceFilledIn(t *testing.T) {
+	cases := map[string][]string{
+		"dev":            nil,
+		"eks-minio":      {"harbor.domain=registry.example.org"},
+		"onprem-trident": onpremFill,
+	}
+	for preset, sets := range cases {
+		t.Run(preset, func(t *testing.T) {
+			fs := FieldFindings(base(t, preset, sets...))
+			if f := Only(fs, Fail); len(f) > 0 {
+				t.Errorf("fails: %v", f)
+			}
+		})
+	}
+}
+
+func TestFieldChecks(t *testing.T) {
+	cases := []struct {
+		name   string
+		preset string
+		sets   []string
+		key    string
+		level  Level
+		seen   string
+	}{
+		{"domain required", "eks-minio", nil, "harbor.domain", Fail, "required"},
+		{"domain with scheme", "eks-minio", []string{"harbor.domain=https://a.example.org"}, "harbor.domain", Fail, "not a bare DNS name"},
+		{"domain is IP", "eks-minio", []string{"harbor.domain=10.1.2.3"}, "harbor.domain", Fail, "IP address"},
+		{"domain uppercase", "eks-minio", []string{"harbor.domain=Reg_istry.example.org"}, "harbor.domain", Fail, "not a valid DNS name"},
+		{"externalURL https behind alb", "eks-minio", []string{"harbor.domain=r.example.org"}, "harbor.domain", OK, "https://r.example.org"},
+		{"externalURL http warns", "dev", []string{"tls.mode=none"}, "harbor.domain", Warn, "plain http"},
+		{"tls auto warns", "dev", nil, "tls.mode", Warn, "new one on every upgrade"},
+		{"tls files needs files", "dev", []string{"tls.mode=files"}, "tls.certFile", Fail, "required"},
+		{"tls secret on alb warns", "eks-minio", []string{"harbor.domain=r.example.org", "tls.mode=secret"}, "tls.mode", Warn, "ALB does not use"},
+		{"bad ARN", "eks-minio", []string{"harbor.domain=r.example.org", "ingress.alb.certificateARN=arn:nope"}, "ingress.alb.certificateARN", Fail, "not an ACM certificate ARN"},
+		{"small body size", "dev", []string{"ingress.annotations.nginx\\.ingress\\.kubernetes\\.io/proxy-body-size=1m"}, "ingress.annotations", Warn, "proxy-body-size"},
+		{"replicas 0 falls back", "dev", []string{"harbor.replicas.core=-1"}, "harbor.replicas.core", Fail, "-1"},
+		{"EBS with 2 registry replicas on filesystem", "dev", []string{"storage.provider=ebs", "storage.storageClass=gp3", "harbor.replicas=2"}, "harbor.replicas", Fail, "ReadWriteOnce"},
+		{"trident RWX with 2 replicas ok", "onprem-trident", onpremFill, "harbor.replicas", OK, "ReadWriteMany"},
+		{"MinIO on EBS with 2 jobservice replicas ok", "eks-minio", []string{"harbor.domain=r.example.org"}, "harbor.replicas", OK, "database"},
+		{"EBS RWX refused", "dev", []string{"storage.provider=ebs", "storage.storageClass=gp3", "storage.accessMode=ReadWriteMany"}, "storage.accessMode", Fail, "ReadWriteOnce only"},
+		{"bad quantity", "dev", []string{"harbor.volumes.database=10 gigs"}, "harbor.volumes.database", Fail, "quantity"},
+		{"trident needs LIF", "onprem-trident", []string{"harbor.domain=r.example.org"}, "storage.trident.managementLIF", Fail, "required"},
+		{"trident password env unset", "onprem-trident", append(append([]string{}, onpremFill...), "storage.trident.password=env:SURELY_UNSET_PW"), "storage.trident.password", Fail, "SURELY_UNSET_PW"},
+		{"EKS layout valid with tolerance", "eks-minio", []string{"harbor.domain=r.example.org"}, "minio.zones", OK, "readable but not writable"},
+		{"EKS layout warns under 4 drives", "eks-minio", []string{"harbor.domain=r.example.org"}, "minio.nodesPerZone", Warn, "only 2 drives"},
+		{"one drive per zone", "eks-minio", []string{"harbor.domain=r.example.org", "minio.nodesPerZone=1"}, "minio.nodesPerZone", Fail, "at least 2 per zone"},
+		{"17 drives", "eks-minio", []string{"harbor.domain=r.example.org", "minio.zones=1", "minio.nodesPerZone=17"}, "minio.nodesPerZone", Fail, "no erasure-set size"},
+		{"under 4 drives in all", "eks-minio", []string{"harbor.domain=r.example.org", "minio.zones=1"}, "minio.zones", Fail, "at least 4"},
+		{"6 nodes over 3 AZs survive an AZ", "eks-minio", []string{"harbor.domain=r.example.org", "minio.zones=1", "minio.nodesPerZone=6"}, "minio.zones", OK, "readable and writable"},
+		{"s3 endpoint without scheme", "dev", []string{"s3.endpoint=minio.example.org:9000", "s3.bucket=harbor", "s3.accessKey=env:HOME", "s3.secretKey=env:HOME"}, "s3.endpoint", Fail, "no http:// or https:// scheme"},
+		{"s3 keys required", "dev", []string{"s3.endpoint=https://s3.example.org", "s3.bucket=harbor"}, "s3.accessKey", Fail, "required"},
+		{"ldap bad scheme", "onprem-trident", append(append([]string{}, onpremFill...), "ldap.url=http://ldap.example.org"), "ldap.url", Fail, "not an ldap://"},
+		{"ldap bad DN", "onprem-trident", append(append([]string{}, onpremFill...), "ldap.baseDN=example.org"), "ldap.baseDN", Fail, "not a valid DN"},
+		{"ldap bad scope", "onprem-trident", append(append([]string{}, onpremFill...), "ldap.scope=3"), "ldap.scope", Fail, "3"},
+		{"ldap bad filter", "onprem-trident", append(append([]string{}, onpremFill...), "ldap.filter=objectClass=person"), "ldap.filter", Fail, "not a valid LDAP filter"},
+		{"ldap plain warns", "onprem-trident", append(append([]string{}, onpremFill...), "ldap.url=ldap://ldap.example.org"), "ldap.url", Warn, "clear text"},
+		{"internal db with replicas warns", "onprem-trident", onpremFill, "harbor.database.type", Warn, "not highly available"},
+		{"backup without object store", "dev", []string{"backup.enabled=true"}, "backup.enabled", Fail, "need an object store"},
+		{"backup bad cron", "eks-minio", []string{"harbor.domain=r.example.org", "backup.schedule=every day"}, "backup.schedule", Fail, "not a cron schedule"},
+		{"backup bad ttl", "eks-minio", []string{"harbor.domain=r.example.org", "backup.ttl=30d"}, "backup.ttl", Fail, "not a positive duration"},
+		{"backup same bucket", "eks-minio", []string{"harbor.domain=r.example.org", "backup.bucket=harbor"}, "backup.bucket", Fail, "also Harbor's blob bucket"},
+		{"bad plugin", "eks-minio", []string{"harbor.domain=r.example.org", "backup.pluginImage=velero/velero-plugin-for-aws:v1.14.2"}, "backup.pluginImage", Fail, "corrupts"},
+		{"chart version range", "dev", []string{"charts.harbor.version=~1.19"}, "charts.harbor.version", Fail, "exact semantic version"},
+		{"chart local path missing", "dev", []string{"charts.harbor.source=/nonexistent/harbor"}, "charts.harbor.source", Fail, "not a URL"},
+		{"project needs ldap", "dev", nil, "", OK, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if c.key == "" {
+				return
+			}
+			fs := FieldFindings(base(t, c.preset, c.sets...))
+			got := findingsFor(fs, c.key, c.level)
+			for _, f := range got {
+				if strings.Contains(f.Seen, c.seen) {
+					return
+				}
+			}
+			t.Errorf("no %s finding for %s containing %q; got:\n%v", c.level, c.key, c.seen, fs)
+		})
+	}
+}
+
+func TestPoolLayout(t *testing.T) {
+	cases := []struct{ drives, set, parity, read, write int }{
+		{2, 2, 1, 1, 0}, {4, 4, 2, 2, 1}, {6, 6, 3, 3, 2}, {8, 8, 4, 4, 3}, {12, 12, 4, 4, 4}, {16, 16, 4, 4, 4}, {32, 16, 4, 4, 4}, {17, 0, 0, 0, 0}, {3, 3, 1, 1, 1},
+	}
+	for _, c := range cases {
+		l := PoolLayout(c.drives)
+		if l.SetSize != c.set || l.Parity != c.parity || l.ReadLoss != c.read || l.WriteLoss != c.write {
+			t.Errorf("PoolLayout(%d) = %+v, want set %d parity %d read %d write %d", c.drives, l, c.set, c.parity, c.read, c.write)
+		}
+	}
+}
+
+func TestProjectMembersNeedLDAP(t *testing.T) {
+	a := base(t, "dev")
+	a.Harbor.Projects = []answers.Project{{Name: "team-a", Members: []answers.Member{{Group: "cn=devs,dc=example,dc=org", Role: "developer"}}}, {Name: "Bad Name"}}
+	fs := FieldFindings(a)
+	if len(findingsFor(fs, "harbor.projects[0].members[0].group", Fail)) == 0 {
+		t.Errorf("members without LDAP not refused: %v", fs)
+	}
+	if len(findingsFor(fs, "harbor.projects[1].name", Fail)) == 0 {
+		t.Errorf("bad project name not refused: %v", fs)
+	}
+}
