@@ -3,7 +3,7 @@
 # outside the clone, keyed by version, so a fresh CI clone on a used machine
 # rebuilds nothing. Everything comes from the Go module proxy and Debian.
 #
-#   hack/build-tools.sh [kube|kwok|minio|freeze|all]   (default: all)
+#   hack/build-tools.sh [kube|kwok|minio|helm|staticcheck|freeze|all]   (default: all)
 #
 # Cache: $HARBOR_INSTALLER_CACHE (default ~/.cache/harbor-installer)/bin.
 set -euo pipefail
@@ -13,6 +13,9 @@ KWOK_VERSION="${KWOK_VERSION:-v0.6.1}"
 # MinIO publishes only pseudo-versions; this one is pinned and tested.
 MINIO_VERSION="${MINIO_VERSION:-v0.0.0-20260212201848-7aac2a2c5b7c}"
 FREEZE_VERSION="${FREEZE_VERSION:-v0.2.2}"
+STATICCHECK_VERSION="${STATICCHECK_VERSION:-v0.8.2}"
+# The Helm CLI, only to check rendered values against real charts (helm template).
+HELM_VERSION="${HELM_VERSION:-v3.22.0}"
 
 CACHE="${HARBOR_INSTALLER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/harbor-installer}"
 BIN="$CACHE/bin"
@@ -88,12 +91,14 @@ case "$what" in
   kube) build_kube ;;
   kwok) build_module kwok sigs.k8s.io/kwok "$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwok ;;
   minio) build_module minio github.com/minio/minio "$MINIO_VERSION" github.com/minio/minio ;;
+  staticcheck) build_module staticcheck honnef.co/go/tools "$STATICCHECK_VERSION" honnef.co/go/tools/cmd/staticcheck ;;
   freeze) build_module freeze github.com/charmbracelet/freeze "$FREEZE_VERSION" github.com/charmbracelet/freeze ;;
+  helm) build_module helm helm.sh/helm/v3 "$HELM_VERSION" helm.sh/helm/v3/cmd/helm ;;
   all)
     build_module kwok sigs.k8s.io/kwok "$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwok
     build_module minio github.com/minio/minio "$MINIO_VERSION" github.com/minio/minio
     build_kube
     ;;
-  *) echo "usage: $0 [kube|kwok|minio|freeze|all]" >&2; exit 2 ;;
+  *) echo "usage: $0 [kube|kwok|minio|helm|staticcheck|freeze|all]" >&2; exit 2 ;;
 esac
 echo "$BIN"

@@ -1,0 +1,357 @@
+// Package render turns answers into a Plan: the Helm releases to install in
+// order (chart, version, namespace, values, what to wait on), the Secrets the
+// installer creates before them and the plain Kubernetes objects it applies
+// between them. Everything here is a pure function of the answers: no cluster,
+// no files read, and never a secret value — secrets appear only as references
+// (an answer's env:/file: reference, "generated", or a template over those),
+// which the install engine resolves when it creates the Secrets.
+//
+// Values follow the pinned charts exactly (see /work/shared/guide/charts.md);
+// render/testdata/chartkeys lists every key path each pinned chart accepts,
+// and the tests check every rendered path against it.
+//
+// # Checking renders against the real charts
+//
+// TestHelmTemplateUpstream runs `helm template` of every golden values file
+// against the upstream charts when HARBOR_INSTALLER_UPSTREAM_CHARTS names a
+// directory holding the unpacked charts at their pinned versions:
+//
+//	$DIR/harbor            goharbor/harbor-helm, tag v1.19.1
+//	$DIR/minio-official    minio/minio helm/minio at the "update helm release v5.4.0" commit
+//	$DIR/minio-bitnami     bitnami/charts bitnami/minio at version 17.0.23, with
+//	                       bitnami/common unpacked as charts/common
+//	$DIR/velero            vmware-tanzu/helm-charts charts/velero, tag velero-12.1.0
+//	$DIR/trident-operator  NetApp/trident helm/trident-operator, tag v26.06.0
+//
+// (e.g. `git archive` of those trees, or `helm pull --untar` of the chart
+// versions). The helm binary is found via HELM (path), else
+// ~/.cache/harbor-installer/bin/helm-v3.22.0 (hack/build-tools.sh helm), else
+// PATH. With the same variable set, `go test ./render -run TestChartKeys
+// -update-chartkeys` regenerates testdata/chartkeys from those charts.
+package render
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"text/template"
+
+	"github.com/harbor-installer/harbor-installer/answers"
+	"golang.org/x/crypto/bcrypt"
+	"gopkg.in/yaml.v3"
+)
+
+// Plan is everything the installer does, in order: create Namespaces, create
+// Secrets, then install each Release in order, applying each Object right
+// after the release it names in After (before the next release).
+type Plan struct {
+	Namespaces []string  `yaml:"namespaces"`
+	Secrets    []Secret  `yaml:"secrets"`
+	Releases   []Release `yaml:"releases"`
+	Objects    []Object  `yaml:"objects,omitempty"`
+}
+
+// Release is one Helm release.
+type Release struct {
+	Name      string        `yaml:"name"`
+	Namespace string        `yaml:"namespace"`
+	Chart     answers.Chart `yaml:"chart"`
+	// Values are the chart values; they hold no secret values.
+	Values map[string]any `yaml:"-"`
+	// ValuesFile is the file WriteDir writes Values to.
+	ValuesFile string `yaml:"valuesFile"`
+	// Waits are the workloads and resources that must be ready before the
+	// release counts as installed, beyond what Helm itself waits for.
+	Waits []Wait `yaml:"waits"`
+}
+
+// Wait is one object to watch. Workloads (Deployment, StatefulSet,
+// DaemonSet) are ready when rolled out; a Job when complete (Hook jobs are
+// deleted by Helm on success, so their absence after the release also counts);
+// any other kind when every Ready match holds, and failed when any Failed
+// match holds.
+type Wait struct {
+	APIVersion string `yaml:"apiVersion"`
+	Kind       string `yaml:"kind"`
+	Name       string `yaml:"name"`
+	// Namespace is empty for cluster-scoped objects.
+	Namespace string `yaml:"namespace,omitempty"`
+	// Hook marks a Helm hook Job.
+	Hook   bool         `yaml:"hook,omitempty"`
+	Ready  []FieldMatch `yaml:"ready,omitempty"`
+	Failed []FieldMatch `yaml:"failed,omitempty"`
+}
+
+// FieldMatch says a field (a dotted path such as .status.phase) has a value.
+type FieldMatch struct {
+	Path  string `yaml:"path"`
+	Value string `yaml:"value"`
+}
+
+// Secret is a Kubernetes Secret the installer creates before the releases.
+type Secret struct {
+	Name      string `yaml:"name"`
+	Namespace string `yaml:"namespace"`
+	Type      string `yaml:"type"`
+	// Purpose says which chart value or object uses it.
+	Purpose string      `yaml:"purpose"`
+	Keys    []SecretKey `yaml:"keys"`
+}
+
+// SecretKey is one data key of a Secret and where its value comes from.
+type SecretKey struct {
+	Key  string `yaml:"key"`
+	From Source `yaml:"from"`
+}
+
+// Source kinds.
+const (
+	// FromAnswer reads a secret answer's reference (env:NAME, file:PATH).
+	FromAnswer = "answer"
+	// FromGenerated generates a random value once; the installer reuses the
+	// value already in the cluster's Secret on later runs, so upgrades never
+	// rotate it. Answer, when set, names the answer that would supply it.
+	FromGenerated = "generated"
+	// FromValue is a plain, non-secret value (a user name, say).
+	FromValue = "value"
+	// FromFile reads a file named by a non-secret answer (a certificate).
+	FromFile = "file"
+	// FromSecretKey copies a key of a Secret earlier in Plan.Secrets.
+	FromSecretKey = "secretKey"
+	// FromTemplate executes Template (text/template, see ExecTemplate) over
+	// Inputs, each resolved first.
+	FromTemplate = "template"
+)
+
+// Charsets for generated values.
+const (
+	CharsetAlphanumeric = "alphanumeric"
+)
+
+// Source says where a secret value comes from; it never holds the value.
+type Source struct {
+	Kind string `yaml:"kind"`
+	// Answer is the answer key (FromAnswer, FromFile, FromValue, and
+	// FromGenerated when an answer could have supplied it).
+	Answer string `yaml:"answer,omitempty"`
+	// Ref is the answer's reference as written (env:NAME, file:PATH); a
+	// literal secret shows as "<literal secret>".
+	Ref string `yaml:"ref,omitempty"`
+	// SecretRef is the reference to resolve (FromAnswer); never written.
+	SecretRef answers.SecretRef `yaml:"-"`
+	// Path is the file to read (FromFile).
+	Path string `yaml:"path,omitempty"`
+	// Value is the plain value (FromValue): never a secret.
+	Value string `yaml:"value,omitempty"`
+	// Length and Charset shape a generated value.
+	Length  int    `yaml:"length,omitempty"`
+	Charset string `yaml:"charset,omitempty"`
+	// Secret (namespace/name) and Key name the copied key (FromSecretKey).
+	Secret string `yaml:"secret,omitempty"`
+	Key    string `yaml:"key,omitempty"`
+	// Template and Inputs build a value from several (FromTemplate).
+	Template string            `yaml:"template,omitempty"`
+	Inputs   map[string]Source `yaml:"inputs,omitempty"`
+}
+
+// Object is a non-Helm Kubernetes object the installer applies after the
+// release named in After. Content holds the object's fields besides
+// apiVersion, kind and metadata (spec, or provisioner/parameters for a
+// StorageClass); secrets in it are only Secret names.
+type Object struct {
+	APIVersion string `yaml:"apiVersion"`
+	Kind       string `yaml:"kind"`
+	Name       string `yaml:"name"`
+	// Namespace is empty for cluster-scoped objects.
+	Namespace string         `yaml:"namespace,omitempty"`
+	After     string         `yaml:"after"`
+	Content   map[string]any `yaml:"content"`
+	// Ready and Failed are as in Wait; empty means ready once applied.
+	Ready  []FieldMatch `yaml:"ready,omitempty"`
+	Failed []FieldMatch `yaml:"failed,omitempty"`
+}
+
+// Build renders the plan for a. It fails, naming the answer key, when the
+// answers make a working install impossible to render.
+func Build(a *answers.Answers) (*Plan, error) {
+	if a == nil {
+		return nil, fmt.Errorf("render: no answers")
+	}
+	if strings.TrimSpace(a.Harbor.Domain) == "" {
+		return nil, fmt.Errorf("render: harbor.domain: empty — set the DNS name users push to, e.g. registry.example.org")
+	}
+	p := &Plan{}
+	if a.Storage.Provider == "trident" && a.Storage.Trident.Install {
+		if err := addTrident(p, a); err != nil {
+			return nil, fmt.Errorf("render trident: %w", err)
+		}
+	}
+	if a.MinIO.Enabled {
+		if err := addMinIO(p, a); err != nil {
+			return nil, fmt.Errorf("render minio: %w", err)
+		}
+	}
+	if err := addHarbor(p, a); err != nil {
+		return nil, fmt.Errorf("render harbor: %w", err)
+	}
+	if a.Backup.Enabled {
+		if err := addVelero(p, a); err != nil {
+			return nil, fmt.Errorf("render velero: %w", err)
+		}
+	}
+	seen := map[string]bool{}
+	for _, r := range p.Releases {
+		seen[r.Namespace] = true
+	}
+	for _, s := range p.Secrets {
+		seen[s.Namespace] = true
+	}
+	for ns := range seen {
+		p.Namespaces = append(p.Namespaces, ns)
+	}
+	sort.Strings(p.Namespaces)
+	for i := range p.Secrets {
+		sort.Slice(p.Secrets[i].Keys, func(x, y int) bool { return p.Secrets[i].Keys[x].Key < p.Secrets[i].Keys[y].Key })
+	}
+	return p, nil
+}
+
+// Release returns the release named name, or nil.
+func (p *Plan) Release(name string) *Release {
+	for i := range p.Releases {
+		if p.Releases[i].Name == name {
+			return &p.Releases[i]
+		}
+	}
+	return nil
+}
+
+func (p *Plan) addRelease(r Release) {
+	r.ValuesFile = r.Name + ".values.yaml"
+	p.Releases = append(p.Releases, r)
+}
+
+// ValuesYAML is the release's values as YAML, keys sorted.
+func (r *Release) ValuesYAML() ([]byte, error) {
+	return marshalYAML(r.Values)
+}
+
+// YAML is plan.yaml's content.
+func (p *Plan) YAML() ([]byte, error) {
+	return marshalYAML(p)
+}
+
+func marshalYAML(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// WriteDir writes plan.yaml and <release>.values.yaml for every release into
+// dir (created if missing). The files hold no secret values, so they are
+// 0644. All files are first written to a temporary directory inside dir and
+// only then renamed into place, so a failure leaves no half-written set.
+func (p *Plan) WriteDir(dir string) (err error) {
+	files := map[string][]byte{}
+	planYAML, err := p.YAML()
+	if err != nil {
+		return fmt.Errorf("write plan: marshal plan.yaml: %w", err)
+	}
+	files["plan.yaml"] = planYAML
+	for i := range p.Releases {
+		r := &p.Releases[i]
+		b, err := r.ValuesYAML()
+		if err != nil {
+			return fmt.Errorf("write plan: marshal %s values: %w", r.Name, err)
+		}
+		files[r.ValuesFile] = b
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("write plan: %w", err)
+	}
+	tmp, err := os.MkdirTemp(dir, ".plan-")
+	if err != nil {
+		return fmt.Errorf("write plan: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	names := make([]string, 0, len(files))
+	for name := range files {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		f := filepath.Join(tmp, name)
+		if err := os.WriteFile(f, files[name], 0o644); err != nil {
+			return fmt.Errorf("write plan: %w", err)
+		}
+		if err := os.Chmod(f, 0o644); err != nil { // umask may narrow WriteFile's mode
+			return fmt.Errorf("write plan: %w", err)
+		}
+	}
+	for _, name := range names {
+		if err := os.Rename(filepath.Join(tmp, name), filepath.Join(dir, name)); err != nil {
+			return fmt.Errorf("write plan: %w", err)
+		}
+	}
+	return nil
+}
+
+// ExecTemplate executes a FromTemplate source's Template over resolved
+// inputs. Besides text/template's builtins it offers `json` (a JSON string
+// literal, for values placed inside JSON) and `htpasswd USER PASSWORD` (a
+// bcrypt htpasswd line, as the Docker registry reads it).
+func ExecTemplate(text string, inputs map[string]string) (string, error) {
+	t, err := template.New("secret").Option("missingkey=error").Funcs(template.FuncMap{
+		"json": func(s string) (string, error) {
+			b, err := json.Marshal(s)
+			return string(b), err
+		},
+		"htpasswd": func(user, password string) (string, error) {
+			h, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+			if err != nil {
+				return "", err
+			}
+			return user + ":" + string(h), nil
+		},
+	}).Parse(text)
+	if err != nil {
+		return "", fmt.Errorf("parse secret template: %w", err)
+	}
+	var b strings.Builder
+	if err := t.Execute(&b, inputs); err != nil {
+		return "", fmt.Errorf("execute secret template: %w", err)
+	}
+	return b.String(), nil
+}
+
+// answerSource is the source of a secret answer: its reference, or a
+// generated value when it is empty and generate is true.
+func answerSource(key string, ref answers.SecretRef, generate bool, length int) Source {
+	if ref.Kind() == answers.SecretEmpty && generate {
+		return Source{Kind: FromGenerated, Answer: key, Length: length, Charset: CharsetAlphanumeric}
+	}
+	return Source{Kind: FromAnswer, Answer: key, Ref: ref.String(), SecretRef: ref}
+}
+
+func generated(length int) Source {
+	return Source{Kind: FromGenerated, Length: length, Charset: CharsetAlphanumeric}
+}
+
+func plain(key, value string) Source {
+	return Source{Kind: FromValue, Answer: key, Value: value}
+}
+
+func fromSecret(ns, name, key string) Source {
+	return Source{Kind: FromSecretKey, Secret: ns + "/" + name, Key: key}
+}

@@ -1,0 +1,106 @@
+package render
+
+import (
+	"fmt"
+
+	"github.com/harbor-installer/harbor-installer/answers"
+)
+
+// veleroRelease is Velero's release name; the chart names its Deployment
+// "velero" regardless, and its fullname is the release name.
+const veleroRelease = "velero"
+
+const veleroCloudINI = "[default]\naws_access_key_id={{.accessKey}}\naws_secret_access_key={{.secretKey}}\n"
+
+// addVelero backs up Harbor's namespace to the backup bucket in MinIO (as
+// its own bucket-scoped user) or in the external S3 store. Volume data goes
+// through the node agent's file-system backup: without a snapshot provider
+// (snapshotsEnabled false) a backup would otherwise hold no database.
+func addVelero(p *Plan, a *answers.Answers) error {
+	b := a.Backup
+	if b.Bucket == "" {
+		return fmt.Errorf("backup.bucket: empty with backup.enabled")
+	}
+	if b.PluginImage == "" {
+		return fmt.Errorf("backup.pluginImage: empty — use velero/velero-plugin-for-aws:v1.14.1")
+	}
+	ns := b.Namespace
+	config := map[string]any{
+		"region":            s3Region(a),
+		"checksumAlgorithm": "",
+	}
+	var inputs map[string]Source
+	switch a.BlobStore() {
+	case "minio":
+		config["s3ForcePathStyle"] = "true"
+		config["s3Url"] = a.MinIOEndpoint()
+		inputs = map[string]Source{
+			"accessKey": {Kind: FromValue, Value: "velero"},
+			"secretKey": fromSecret(a.MinIO.Namespace, minioUserSecret(a, "velero"), "secretKey"),
+		}
+	case "s3":
+		if a.S3.Endpoint != "" {
+			config["s3ForcePathStyle"] = "true"
+			config["s3Url"] = a.S3.Endpoint
+		}
+		inputs = map[string]Source{
+			"accessKey": answerSource("s3.accessKey", a.S3.AccessKey, false, 0),
+			"secretKey": answerSource("s3.secretKey", a.S3.SecretKey, false, 0),
+		}
+	default:
+		return fmt.Errorf("backup.enabled: backups need an object store — set minio.enabled or s3.endpoint/s3.bucket")
+	}
+	creds := "velero-cloud-credentials"
+	p.Secrets = append(p.Secrets, Secret{
+		Name: creds, Namespace: ns, Type: "Opaque",
+		Purpose: "velero credentials.existingSecret (AWS credentials file for the backup bucket)",
+		Keys:    []SecretKey{{Key: "cloud", From: Source{Kind: FromTemplate, Template: veleroCloudINI, Inputs: inputs}}},
+	})
+	v := map[string]any{
+		"initContainers": []any{map[string]any{
+			"name":            "velero-plugin-for-aws",
+			"image":           b.PluginImage,
+			"imagePullPolicy": "IfNotPresent",
+			"volumeMounts":    []any{map[string]any{"mountPath": "/target", "name": "plugins"}},
+		}},
+		"configuration": map[string]any{
+			"backupStorageLocation": []any{map[string]any{
+				"name":       "default",
+				"provider":   "aws",
+				"bucket":     b.Bucket,
+				"default":    true,
+				"credential": map[string]any{"name": creds, "key": "cloud"},
+				"config":     config,
+			}},
+		},
+		"credentials":      map[string]any{"useSecret": true, "existingSecret": creds},
+		"snapshotsEnabled": false,
+		"deployNodeAgent":  true,
+		"schedules": map[string]any{
+			"harbor": map[string]any{
+				"schedule": b.Schedule,
+				"template": map[string]any{
+					"ttl":                      b.TTL,
+					"includedNamespaces":       []any{a.Harbor.Namespace},
+					"storageLocation":          "default",
+					"defaultVolumesToFsBackup": true,
+				},
+			},
+		},
+	}
+	p.addRelease(Release{
+		Name: veleroRelease, Namespace: ns, Chart: a.Charts.Velero, Values: v,
+		Waits: []Wait{
+			{APIVersion: "batch/v1", Kind: "Job", Name: veleroRelease + "-upgrade-crds", Namespace: ns, Hook: true},
+			workload("Deployment", "velero", ns),
+			workload("DaemonSet", "node-agent", ns),
+			{
+				APIVersion: "velero.io/v1", Kind: "BackupStorageLocation", Name: "default", Namespace: ns,
+				// Unavailable can be transient (first validation before the
+				// plugin loads), so it is not a failure: time out instead.
+				Ready: []FieldMatch{{Path: ".status.phase", Value: "Available"}},
+			},
+		},
+	})
+	return nil
+}
