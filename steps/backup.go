@@ -16,6 +16,7 @@ func backupStep() Step {
 		Title:    "Backup",
 		Keys:     []string{"backup"},
 		Validate: validateBackup,
+		Check:    backupLive,
 	}
 }
 

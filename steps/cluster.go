@@ -18,6 +18,7 @@ func clusterStep() Step {
 		Title:    "Cluster",
 		Keys:     []string{"cluster", "charts"},
 		Validate: validateCluster,
+		Check:    clusterLive,
 	}
 }
 

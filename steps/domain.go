@@ -10,6 +10,7 @@ func domainStep() Step {
 		Title:    "Domain",
 		Keys:     []string{"harbor.domain"},
 		Validate: validateDomain,
+		Check:    domainLive,
 	}
 }
 

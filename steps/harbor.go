@@ -15,6 +15,7 @@ func harborStep() Step {
 		Title:    "Harbor",
 		Keys:     []string{"harbor"},
 		Validate: validateHarbor,
+		Check:    harborLive,
 	}
 }
 

@@ -16,6 +16,7 @@ func ingressStep() Step {
 		Title:    "Ingress",
 		Keys:     []string{"ingress"},
 		Validate: validateIngress,
+		Check:    ingressLive,
 	}
 }
 

@@ -16,6 +16,7 @@ func ldapStep() Step {
 		Title:    "LDAP",
 		Keys:     []string{"ldap"},
 		Validate: validateLDAP,
+		Check:    ldapLive,
 	}
 }
 

@@ -13,6 +13,7 @@ func minioStep() Step {
 		Title:    "Object storage",
 		Keys:     []string{"minio", "s3"},
 		Validate: validateObjectStore,
+		Check:    minioLive,
 	}
 }
 

@@ -12,6 +12,7 @@ func storageStep() Step {
 		Title:    "Storage",
 		Keys:     []string{"storage", "harbor.volumes"},
 		Validate: validateStorage,
+		Check:    storageLive,
 	}
 }
 

@@ -10,6 +10,7 @@ func tlsStep() Step {
 		Title:    "TLS",
 		Keys:     []string{"tls"},
 		Validate: validateTLS,
+		Check:    tlsLive,
 	}
 }
 

@@ -1,0 +1,57 @@
+# harbor-installer. `make help` lists the targets.
+SHELL := /bin/bash
+GO ?= go
+BIN := bin/harbor-installer
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X github.com/harbor-installer/harbor-installer/cli.version=$(VERSION)
+CACHE ?= $(or $(HARBOR_INSTALLER_CACHE),$(HOME)/.cache/harbor-installer)
+STATICCHECK_VERSION := v0.8.2
+export PATH := $(PATH):/usr/local/go/bin:$(HOME)/go/bin
+
+.PHONY: help build run test unit e2e bench lint fmt golden docs tools deps demo screenshots clean
+
+help: ## list targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+build: ## build bin/harbor-installer
+	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) .
+
+test: unit e2e ## everything CI runs: unit tests, then e2e tests against the local test world
+
+unit: ## unit, golden and binary tests (no local cluster needed)
+	$(GO) test -count=1 ./...
+
+deps: ## install the Debian packages the test world needs (etcd, slapd, postgresql, redis)
+	hack/install-deps.sh
+
+tools: ## build and cache kube-apiserver, controller-manager, scheduler, kwok, minio, helm
+	hack/build-tools.sh all
+
+e2e: deps tools ## e2e tests against a real control plane, slapd, MinIO, PostgreSQL, Redis on loopback
+	$(GO) test -count=1 -tags e2e -timeout 30m ./e2e/...
+
+bench: deps tools ## benchmarks, with their figures printed
+	$(GO) test -run '^$$' -bench . -benchmem ./answers/ ./render/ ./steps/
+	$(GO) test -tags e2e -run '^$$' -bench . -benchmem -timeout 20m ./e2e/...
+
+lint: ## go vet (with and without the e2e tag) and staticcheck
+	$(GO) vet ./...
+	$(GO) vet -tags e2e ./...
+	STATICCHECK_VERSION=$(STATICCHECK_VERSION) hack/build-tools.sh staticcheck >/dev/null
+	$(CACHE)/bin/staticcheck-$(STATICCHECK_VERSION) ./...
+
+fmt: ## format the code
+	gofmt -w $$(git ls-files '*.go')
+
+golden: ## rewrite golden files from the current code (review the diff!)
+	$(GO) test ./render/ -update
+	$(MAKE) docs
+
+docs: build ## regenerate docs/answers.md from the schema
+	$(BIN) answers explain --markdown > docs/answers.md
+
+demo: build deps tools ## start the local simulated cluster and services and use them
+	$(GO) run ./cmd/harbor-installer-demo
+
+clean: ## remove build output
+	rm -rf bin out
