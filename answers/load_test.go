@@ -203,3 +203,16 @@ func TestEnvNameFor(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkLoadPresetWithSets measures loading as the CLI does on every run:
+// defaults, a preset, a file and --set layers, strictly checked.
+func BenchmarkLoadPresetWithSets(b *testing.B) {
+	data := []byte("version: 1\npreset: eks-minio\nharbor:\n  domain: registry.example.org\n  projects:\n    - name: team-a\n      public: false\n")
+	opts := Options{File: "answers.yaml", Data: data, Sets: []string{"minio.zones=4", "harbor.replicas.core=3"}}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := Load(opts); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -488,3 +488,17 @@ func TestRenderedKeysExistInCharts(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkBuildEKS measures rendering the largest preset's plan.
+func BenchmarkBuildEKS(b *testing.B) {
+	l, err := answers.Load(answers.Options{Preset: "eks-minio", Sets: []string{"harbor.domain=registry.example.org"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := Build(&l.Answers); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
