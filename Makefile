@@ -16,7 +16,7 @@ help: ## list targets
 build: ## build bin/harbor-installer
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) .
 
-test: unit e2e ## everything CI runs: unit tests, then e2e tests against the local test world
+test: unit ## what CI runs: unit, golden, fuzz-seed and binary tests (e2e joins once proven on CI, see e2e)
 
 unit: ## unit, golden and binary tests (no local cluster needed)
 	$(GO) test -count=1 ./...

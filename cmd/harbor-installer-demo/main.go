@@ -1,0 +1,190 @@
+// Command harbor-installer-demo starts the local simulated world — a real
+// Kubernetes control plane with kwok playing three zones of nodes, Trident-
+// and EBS-like storage classes, slapd, MinIO and a chart repository serving
+// the project's test charts, all on loopback — writes answers that point at
+// it, and runs harbor-installer against them so a newcomer can try the
+// program without a cluster. It is what `make demo` runs.
+//
+// Everything it starts is SIMULATED: no container runs, the charts are test
+// charts, and it all stops (processes, ports, files) on Ctrl-C.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/harbor-installer/harbor-installer/harness"
+)
+
+const domain = "harbor.demo.test"
+
+func main() {
+	bin := flag.String("bin", "bin/harbor-installer", "the harbor-installer binary to run")
+	noWait := flag.Bool("no-wait", false, "stop right after the demo commands instead of waiting for Ctrl-C")
+	flag.Parse()
+	if err := run(*bin, *noWait); err != nil {
+		fmt.Fprintln(os.Stderr, "demo: "+err.Error())
+		os.Exit(1)
+	}
+}
+
+func run(bin string, noWait bool) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if _, err := os.Stat(bin); err != nil {
+		return fmt.Errorf("%s not found: run `make build` first", bin)
+	}
+	bin, _ = filepath.Abs(bin)
+
+	fmt.Println("*** SIMULATED CLUSTER: kwok nodes, test charts, loopback services. Nothing here is a real registry. ***")
+	startCtx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+	defer cancel()
+
+	fmt.Println("starting the Kubernetes control plane (etcd, kube-apiserver, controller-manager, scheduler, kwok)...")
+	cluster, err := harness.StartCluster(startCtx, harness.ClusterOptions{})
+	if err != nil {
+		return err
+	}
+	defer cluster.Stop()
+	if err := cluster.StartOperators(startCtx, harness.OperatorOptions{Trident: true, Velero: true}); err != nil {
+		return err
+	}
+	fmt.Println("starting slapd and MinIO...")
+	svc, err := harness.StartServices(startCtx, harness.ServicesOptions{LDAP: true, MinIO: true})
+	if err != nil {
+		return err
+	}
+	defer svc.Stop()
+	fmt.Println("serving the test charts...")
+	repo, err := harness.StartChartRepo(startCtx, "")
+	if err != nil {
+		return err
+	}
+	defer repo.Stop()
+
+	dir := cluster.Dir
+	if err := tlsSecret(startCtx, cluster, svc, dir); err != nil {
+		return err
+	}
+	bindPW := filepath.Join(dir, "ldap-bind-password")
+	if err := os.WriteFile(bindPW, []byte(svc.LDAP.BindPassword+"\n"), 0o600); err != nil {
+		return err
+	}
+	answersFile := filepath.Join(dir, "demo-answers.yaml")
+	if err := os.WriteFile(answersFile, []byte(demoAnswers(cluster, svc, repo, bindPW)), 0o644); err != nil {
+		return err
+	}
+
+	env := append(os.Environ(), "KUBECONFIG="+cluster.Kubeconfig)
+	for _, args := range [][]string{
+		{"validate", "--answers", answersFile},
+		{"render", "--answers", answersFile, "--out", filepath.Join(dir, "out")},
+		{"install", "--dry-run", "--answers", answersFile},
+	} {
+		fmt.Printf("\n$ harbor-installer %v\n", args)
+		cmd := exec.CommandContext(ctx, bin, args...)
+		cmd.Env, cmd.Stdout, cmd.Stderr = env, os.Stdout, os.Stderr
+		if err := cmd.Run(); err != nil {
+			fmt.Printf("(exit: %v)\n", err)
+		}
+	}
+
+	fmt.Printf("\nThe simulated world keeps running. In another terminal:\n\n")
+	fmt.Printf("  export KUBECONFIG=%s\n", cluster.Kubeconfig)
+	fmt.Printf("  %s validate --answers %s\n", bin, answersFile)
+	fmt.Printf("  %s render --answers %s --out out/\n\n", bin, answersFile)
+	if noWait {
+		return nil
+	}
+	fmt.Println("Press Ctrl-C to stop it; everything it started is removed.")
+	<-ctx.Done()
+	fmt.Println("\nstopping...")
+	return nil
+}
+
+// tlsSecret stores a certificate for the demo domain, signed by the test CA,
+// as the kubernetes.io/tls Secret the answers name.
+func tlsSecret(ctx context.Context, c *harness.Cluster, svc *harness.Services, dir string) error {
+	cert, err := svc.CA.IssueServer(domain)
+	if err != nil {
+		return err
+	}
+	crt, err := os.ReadFile(cert.CertFile)
+	if err != nil {
+		return err
+	}
+	key, err := os.ReadFile(cert.KeyFile)
+	if err != nil {
+		return err
+	}
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "harbor"}}
+	if _, err := c.Client.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil {
+		return fmt.Errorf("create namespace harbor: %w", err)
+	}
+	sec := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: "harbor-tls", Namespace: "harbor"},
+		Type:       corev1.SecretTypeTLS,
+		Data:       map[string][]byte{"tls.crt": crt, "tls.key": key},
+	}
+	if _, err := c.Client.CoreV1().Secrets("harbor").Create(ctx, sec, metav1.CreateOptions{}); err != nil {
+		return fmt.Errorf("create TLS secret: %w", err)
+	}
+	return nil
+}
+
+func demoAnswers(c *harness.Cluster, svc *harness.Services, repo *harness.ChartRepo, bindPW string) string {
+	return fmt.Sprintf(`# SIMULATED demo answers written by harbor-installer-demo.
+version: 1
+cluster:
+  kubeconfig: %[1]s
+harbor:
+  domain: %[2]s
+  replicas: 2
+tls:
+  mode: secret
+  secretName: harbor-tls
+  caFile: %[3]s
+ingress:
+  className: nginx
+  controller: nginx
+storage:
+  provider: trident
+  storageClass: ontap-nas
+minio:
+  enabled: true
+  zones: 2
+  nodesPerZone: 2
+  drivesPerNode: 1
+  volumeSize: 10Gi
+  memoryRequest: 512Mi
+ldap:
+  enabled: true
+  url: %[4]s
+  caFile: %[3]s
+  bindDN: %[5]s
+  bindPassword: file:%[6]s
+  baseDN: %[7]s
+  filter: "(objectClass=inetOrgPerson)"
+  groupBaseDN: %[8]s
+  groupAdminDN: %[9]s
+  testUser: %[10]s
+backup:
+  enabled: true
+charts:
+  harbor: {source: %[11]s, name: harbor, version: 1.19.1}
+  minio: {source: %[11]s, name: minio, version: 5.4.0}
+  trident: {source: %[11]s, name: trident-operator, version: 100.2606.0}
+  velero: {source: %[11]s, name: velero, version: 12.1.0}
+`, c.Kubeconfig, domain, svc.CA.CertFile, svc.LDAP.LDAPSURL, svc.LDAP.BindDN, bindPW, svc.LDAP.BaseDN,
+		harness.LDAPGroupsDN, harness.LDAPAdminGroupDN, harness.LDAPUserAlice, repo.URL)
+}
