@@ -8,7 +8,7 @@ CACHE ?= $(or $(HARBOR_INSTALLER_CACHE),$(HOME)/.cache/harbor-installer)
 STATICCHECK_VERSION := v0.8.2
 export PATH := $(PATH):/usr/local/go/bin:$(HOME)/go/bin
 
-.PHONY: help build run test unit e2e bench lint fmt golden docs tools deps demo screenshots clean
+.PHONY: help build run test unit e2e e2e-services bench lint fmt golden docs tools deps demo screenshots clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -16,7 +16,7 @@ help: ## list targets
 build: ## build bin/harbor-installer
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) .
 
-test: unit ## what CI runs: unit, golden, fuzz-seed and binary tests (e2e joins once proven on CI, see e2e)
+test: unit e2e-services ## what CI runs: unit, golden, fuzz-seed and binary tests, then the services e2e tests
 
 unit: ## unit, golden and binary tests (no local cluster needed)
 	$(GO) test -count=1 ./...
@@ -29,6 +29,11 @@ tools: ## build and cache kube-apiserver, controller-manager, scheduler, kwok, m
 
 e2e: deps tools ## e2e tests against a real control plane, slapd, MinIO, PostgreSQL, Redis on loopback
 	$(GO) test -count=1 -tags e2e -timeout 30m ./e2e/...
+
+E2E_SERVICES := TestServices|TestValidateServices|TestValidateLDAPBlackHole
+e2e-services: deps ## e2e tests against real slapd, MinIO, PostgreSQL and Redis (no control plane needed)
+	hack/build-tools.sh minio
+	$(GO) test -count=1 -tags e2e -timeout 20m -run '$(E2E_SERVICES)' ./e2e/...
 
 bench: deps tools ## benchmarks, with their figures printed
 	$(GO) test -run '^$$' -bench . -benchmem ./answers/ ./render/ ./steps/
