@@ -217,6 +217,8 @@ func StartCluster(ctx context.Context, opts ClusterOptions) (c *Cluster, err err
 			"--allow-privileged=true",
 			"--profiling=false",
 			"--event-ttl", "1h",
+			// The kubernetes Service cannot point at a loopback address.
+			"--endpoint-reconciler-type", "none",
 		}
 	})
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 	helmkube "helm.sh/helm/v3/pkg/kube"
 	"helm.sh/helm/v3/pkg/registry"
 	"helm.sh/helm/v3/pkg/release"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 )
 
@@ -94,6 +95,7 @@ func InstallChart(ctx context.Context, getter RESTClientGetter, namespace, relea
 		return nil, fmt.Errorf("install %s: registry client: %w", releaseName, err)
 	}
 
+	refreshDiscovery(getter)
 	cfg := new(action.Configuration)
 	if err := cfg.Init(getter, namespace, "secret", func(string, ...any) {}); err != nil {
 		return nil, fmt.Errorf("install %s: %w", releaseName, err)
@@ -137,4 +139,18 @@ func InstallChart(ctx context.Context, getter RESTClientGetter, namespace, relea
 		return rel, fmt.Errorf("install %s (chart %s) in %s: %w", releaseName, chart, namespace, err)
 	}
 	return rel, nil
+}
+
+// refreshDiscovery drops the getter's cached API discovery (kept on disk for
+// hours by kubeconfig getters), so that kinds whose CRDs appeared since, made
+// by an operator or an earlier step, resolve.
+func refreshDiscovery(getter RESTClientGetter) {
+	if dc, err := getter.ToDiscoveryClient(); err == nil {
+		dc.Invalidate()
+	}
+	if m, err := getter.ToRESTMapper(); err == nil {
+		if r, ok := m.(meta.ResettableRESTMapper); ok {
+			r.Reset()
+		}
+	}
 }
