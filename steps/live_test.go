@@ -156,6 +156,12 @@ func closedAddr(t *testing.T) string {
 	return a
 }
 
+// answerTimeout bounds checks against stand-ins that do answer. It is
+// generous because a loaded machine (CI runs packages in parallel) can take
+// over a second for a TLS handshake; the never-answers cases keep their own
+// short timeouts and time limits.
+const answerTimeout = 10 * time.Second
+
 // within runs f and fails when it takes longer than d.
 func within(t *testing.T, d time.Duration, f func()) {
 	t.Helper()
@@ -190,7 +196,7 @@ func TestONTAP(t *testing.T) {
 	ctx := context.Background()
 
 	t.Run("ok", func(t *testing.T) {
-		fs := checkONTAP(ctx, ontapAnswers(t, srv.LIF(), "svm_harbor", "s3cret-ontap"), time.Second, srv.Pool())
+		fs := checkONTAP(ctx, ontapAnswers(t, srv.LIF(), "svm_harbor", "s3cret-ontap"), answerTimeout, srv.Pool())
 		wantNoFail(t, fs)
 		wantLevel(t, fs, "storage.trident.managementLIF", OK)
 		wantLevel(t, fs, "storage.trident.svm", OK)
@@ -200,20 +206,20 @@ func TestONTAP(t *testing.T) {
 		}
 	})
 	t.Run("wrong password", func(t *testing.T) {
-		fs := checkONTAP(ctx, ontapAnswers(t, srv.LIF(), "svm_harbor", "wrong-pw-123"), time.Second, srv.Pool())
+		fs := checkONTAP(ctx, ontapAnswers(t, srv.LIF(), "svm_harbor", "wrong-pw-123"), answerTimeout, srv.Pool())
 		wantLevel(t, fs, "storage.trident.password", Fail)
 		byKey(t, fs, "wrong-pw-123")
 	})
 	t.Run("unknown svm", func(t *testing.T) {
-		fs := checkONTAP(ctx, ontapAnswers(t, srv.LIF(), "svm_nope", "s3cret-ontap"), time.Second, srv.Pool())
+		fs := checkONTAP(ctx, ontapAnswers(t, srv.LIF(), "svm_nope", "s3cret-ontap"), answerTimeout, srv.Pool())
 		wantLevel(t, fs, "storage.trident.svm", Fail)
 	})
 	t.Run("stopped svm", func(t *testing.T) {
-		fs := checkONTAP(ctx, ontapAnswers(t, srv.LIF(), "svm_stopped", "s3cret-ontap"), time.Second, srv.Pool())
+		fs := checkONTAP(ctx, ontapAnswers(t, srv.LIF(), "svm_stopped", "s3cret-ontap"), answerTimeout, srv.Pool())
 		wantLevel(t, fs, "storage.trident.svm", Warn)
 	})
 	t.Run("untrusted certificate warns and goes on", func(t *testing.T) {
-		fs := checkONTAP(ctx, ontapAnswers(t, srv.LIF(), "svm_harbor", "s3cret-ontap"), time.Second, nil)
+		fs := checkONTAP(ctx, ontapAnswers(t, srv.LIF(), "svm_harbor", "s3cret-ontap"), answerTimeout, nil)
 		wantLevel(t, fs, "storage.trident.managementLIF", Warn)
 		wantLevel(t, fs, "storage.trident.svm", OK)
 	})
@@ -222,7 +228,7 @@ func TestONTAP(t *testing.T) {
 		srv.SVMScoped = true
 		srv.Unlock()
 		defer func() { srv.Lock(); srv.SVMScoped = false; srv.Unlock() }()
-		fs := checkONTAP(ctx, ontapAnswers(t, srv.LIF(), "svm_harbor", "s3cret-ontap"), time.Second, srv.Pool())
+		fs := checkONTAP(ctx, ontapAnswers(t, srv.LIF(), "svm_harbor", "s3cret-ontap"), answerTimeout, srv.Pool())
 		wantNoFail(t, fs)
 	})
 	t.Run("refused", func(t *testing.T) {
