@@ -119,30 +119,21 @@ func FieldFindings(a *answers.Answers) []Finding {
 // LiveFindings runs every step's live checks; steps run concurrently and
 // each step's own checks run concurrently inside it.
 func LiveFindings(ctx context.Context, a *answers.Answers, env *Env) []Finding {
-	all := All()
-	results := make([][]Finding, len(all))
-	var wg sync.WaitGroup
-	for i, s := range all {
+	var checks []func() []Finding
+	for _, s := range All() {
 		if s.Check == nil {
 			continue
 		}
-		wg.Add(1)
-		go func(i int, s Step) {
-			defer wg.Done()
+		checks = append(checks, func() []Finding {
 			fs := s.Check(ctx, a, env)
 			for j := range fs {
 				fs[j].Step = s.Name
 				fs[j].Live = true
 			}
-			results[i] = fs
-		}(i, s)
+			return fs
+		})
 	}
-	wg.Wait()
-	var out []Finding
-	for _, r := range results {
-		out = append(out, r...)
-	}
-	return out
+	return Parallel(checks...)
 }
 
 // Parallel runs checks concurrently and joins their findings in order.
