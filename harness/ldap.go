@@ -282,12 +282,5 @@ func NewTestLDAP(t testing.TB) *LDAP { return NewTestLDAPWith(t, LDAPOptions{}) 
 // NewTestLDAPWith is NewTestLDAP with options.
 func NewTestLDAPWith(t testing.TB, opts LDAPOptions) *LDAP {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
-	defer cancel()
-	l, err := StartLDAP(ctx, opts)
-	if err != nil {
-		svcFatal(t, "LDAP (slapd)", err)
-	}
-	t.Cleanup(l.Stop)
-	return l
+	return startForTest(t, "LDAP (slapd)", startTimeout, func(ctx context.Context) (*LDAP, error) { return StartLDAP(ctx, opts) })
 }

@@ -205,12 +205,5 @@ func (m *MinIO) Stop() { m.once.Do(m.stop.Stop) }
 // when the binary has not been built (`make tools`).
 func NewTestMinIO(t testing.TB, opts MinIOOptions) *MinIO {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
-	defer cancel()
-	m, err := StartMinIO(ctx, opts)
-	if err != nil {
-		svcFatal(t, "MinIO", err)
-	}
-	t.Cleanup(m.Stop)
-	return m
+	return startForTest(t, "MinIO", startTimeout, func(ctx context.Context) (*MinIO, error) { return StartMinIO(ctx, opts) })
 }

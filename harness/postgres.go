@@ -161,7 +161,7 @@ func StartPostgres(ctx context.Context, opts PostgresOptions) (_ *Postgres, err 
 			return nil, err
 		}
 		pg.Port, pg.Addr = port, net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-		p, err := svcStartProc(dir, "postgres", filepath.Join(bin, "postgres"), []string{
+		p, err := StartProcAs(dir, "postgres", filepath.Join(bin, "postgres"), []string{
 			"-D", data,
 			"-c", "listen_addresses=127.0.0.1",
 			"-c", "port=" + strconv.Itoa(port),
@@ -319,12 +319,5 @@ func (p *Postgres) Stop() { p.once.Do(p.stop.Stop) }
 // NewTestPostgres starts PostgreSQL for t and stops it at the end of t.
 func NewTestPostgres(t testing.TB, opts PostgresOptions) *Postgres {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
-	defer cancel()
-	p, err := StartPostgres(ctx, opts)
-	if err != nil {
-		svcFatal(t, "PostgreSQL", err)
-	}
-	t.Cleanup(p.Stop)
-	return p
+	return startForTest(t, "PostgreSQL", startTimeout, func(ctx context.Context) (*Postgres, error) { return StartPostgres(ctx, opts) })
 }

@@ -71,22 +71,21 @@ type Proc struct {
 // StartProc starts bin with args in dir, logging stdout and stderr to
 // dir/<name>.log. env is added to a minimal environment.
 func StartProc(dir, name, bin string, args, env []string) (*Proc, error) {
+	return StartProcAs(dir, name, bin, args, env, nil)
+}
+
+// StartProcAs is StartProc running as cred's user when cred is not nil: root
+// runs programs that refuse root (postgres) as an unprivileged user.
+// Pdeathsig survives the user change: Go's child sets it after setuid.
+func StartProcAs(dir, name, bin string, args, env []string, cred *syscall.Credential) (*Proc, error) {
 	logPath := filepath.Join(dir, name+".log")
 	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
-	cmd := exec.Command(bin, args...)
-	cmd.Dir = dir
+	cmd := childCommand(context.Background(), dir, bin, args, env, cred)
 	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir}, env...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	// Pdeathsig fires when the starting OS thread exits, not the process; keep
-	// the thread locked while starting, and Go never retires unlocked threads
-	// that idle, so the signal comes only when the whole process dies.
-	runtime.LockOSThread()
-	err = cmd.Start()
-	runtime.UnlockOSThread()
+	err = startLocked(cmd.Start)
 	if err != nil {
 		logf.Close()
 		return nil, fmt.Errorf("start %s (%s): %w", name, bin, err)
@@ -98,6 +97,27 @@ func StartProc(dir, name, bin string, args, env []string) (*Proc, error) {
 		close(p.done)
 	}()
 	return p, nil
+}
+
+// childCommand prepares a harness child: its own process group, SIGKILL when
+// the harness dies, a minimal environment with HOME in dir, and cred's user
+// when cred is not nil.
+func childCommand(ctx context.Context, dir, bin string, args, env []string, cred *syscall.Credential) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Dir = dir
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir}, env...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL, Credential: cred}
+	return cmd
+}
+
+// startLocked runs start (cmd.Start, cmd.Run...) with the OS thread locked.
+// Pdeathsig fires when the starting OS thread exits, not the process; keep
+// the thread locked while starting, and Go never retires unlocked threads
+// that idle, so the signal comes only when the whole process dies.
+func startLocked(start func() error) error {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	return start()
 }
 
 // Exited reports whether the process has ended.

@@ -249,12 +249,5 @@ func (r *Redis) Stop() { r.stopOnce.Do(r.stop.Stop) }
 // and stops it at the end of t.
 func NewTestRedis(t testing.TB, opts RedisOptions) *Redis {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
-	defer cancel()
-	r, err := StartRedis(ctx, opts)
-	if err != nil {
-		svcFatal(t, "Redis", err)
-	}
-	t.Cleanup(r.Stop)
-	return r
+	return startForTest(t, "Redis", startTimeout, func(ctx context.Context) (*Redis, error) { return StartRedis(ctx, opts) })
 }

@@ -10,10 +10,8 @@ import (
 	"io/fs"
 	"net"
 	"os"
-	"os/exec"
 	"os/user"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -62,49 +60,12 @@ func svcToken(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// svcStartProc is StartProc with an optional credential: root runs
-// programs that refuse root (postgres) as an unprivileged user. Pdeathsig
-// survives the user change: Go's child sets it after setuid.
-func svcStartProc(dir, name, bin string, args, env []string, cred *syscall.Credential) (*Proc, error) {
-	if cred == nil {
-		return StartProc(dir, name, bin, args, env)
-	}
-	logPath := filepath.Join(dir, name+".log")
-	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("start %s: %w", name, err)
-	}
-	cmd := exec.Command(bin, args...)
-	cmd.Dir = dir
-	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir}, env...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL, Credential: cred}
-	runtime.LockOSThread()
-	err = cmd.Start()
-	runtime.UnlockOSThread()
-	if err != nil {
-		logf.Close()
-		return nil, fmt.Errorf("start %s (%s): %w", name, bin, err)
-	}
-	p := &Proc{Name: name, LogPath: logPath, cmd: cmd, done: make(chan struct{})}
-	go func() {
-		p.waitErr = cmd.Wait()
-		logf.Close()
-		close(p.done)
-	}()
-	return p, nil
-}
-
 // svcRun runs a short command (initdb, ldapadd, psql) to its end, with the
 // same environment rules as StartProc, and returns its output on failure.
 func svcRun(ctx context.Context, dir, bin string, args, env []string, cred *syscall.Credential) error {
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Dir = dir
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir}, env...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL, Credential: cred}
-	runtime.LockOSThread()
-	out, err := cmd.CombinedOutput()
-	runtime.UnlockOSThread()
+	cmd := childCommand(ctx, dir, bin, args, env, cred)
+	var out []byte
+	err := startLocked(func() (err error) { out, err = cmd.CombinedOutput(); return err })
 	if err != nil {
 		return fmt.Errorf("%s %s: %w\n%s", filepath.Base(bin), strings.Join(args, " "), err, out)
 	}
@@ -216,6 +177,20 @@ func svcPorts(n int) ([]int, error) {
 }
 
 // svcFatal fails t with the error of a Start* call.
+// startForTest starts a service for t with a start time limit, fails t
+// saying what could not start, and stops the service when t ends.
+func startForTest[S interface{ Stop() }](t testing.TB, what string, timeout time.Duration, start func(context.Context) (S, error)) S {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	s, err := start(ctx)
+	if err != nil {
+		svcFatal(t, what, err)
+	}
+	t.Cleanup(s.Stop)
+	return s
+}
+
 func svcFatal(t testing.TB, what string, err error) {
 	t.Helper()
 	t.Fatalf("harness: start %s: %v", what, err)
@@ -400,14 +375,7 @@ func (s *Services) Stop() { s.stopped.Do(s.stop.Stop) }
 // NewTestServices starts the services for t and stops them at its end.
 func NewTestServices(t testing.TB, opts ServicesOptions) *Services {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*startTimeout)
-	defer cancel()
-	s, err := StartServices(ctx, opts)
-	if err != nil {
-		svcFatal(t, "services", err)
-	}
-	t.Cleanup(s.Stop)
-	return s
+	return startForTest(t, "services", 3*startTimeout, func(ctx context.Context) (*Services, error) { return StartServices(ctx, opts) })
 }
 
 // svcWaitFor polls check until it succeeds, p exits, or ctx ends.
