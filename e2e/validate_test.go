@@ -14,9 +14,7 @@ import (
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/harbor-installer/harbor-installer/answers"
 	"github.com/harbor-installer/harbor-installer/harness"
@@ -96,26 +94,8 @@ func TestMain(m *testing.M) {
 // namespace with a TLS Secret for the domain (and one for another domain),
 // and the secrets the answers reference through environment variables.
 func (w *validateWorld) prepare(ctx context.Context) error {
-	cs := w.cluster.Client
-	if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "harbor"}}, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
-		return err
-	}
 	for name, host := range map[string]string{e2eTLSSecret: e2eDomain, e2eOtherSecret: "other.e2e.test"} {
-		sc, err := w.services.CA.IssueServer(host)
-		if err != nil {
-			return err
-		}
-		crt, err := os.ReadFile(sc.CertFile)
-		if err != nil {
-			return err
-		}
-		key, err := os.ReadFile(sc.KeyFile)
-		if err != nil {
-			return err
-		}
-		s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "harbor"}, Type: corev1.SecretTypeTLS,
-			Data: map[string][]byte{corev1.TLSCertKey: crt, corev1.TLSPrivateKeyKey: key}}
-		if _, err := cs.CoreV1().Secrets("harbor").Create(ctx, s, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		if err := w.cluster.CreateTLSSecret(ctx, w.services.CA, "harbor", name, host); err != nil && !apierrors.IsAlreadyExists(err) {
 			return err
 		}
 	}

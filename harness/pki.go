@@ -28,6 +28,8 @@ type TestCA struct {
 	cert *x509.Certificate
 	key  *ecdsa.PrivateKey
 	pem  []byte
+	// lifetime is how long the CA and the certificates it issues are valid.
+	lifetime time.Duration
 
 	mu sync.Mutex
 	n  int
@@ -46,7 +48,10 @@ var DefaultServerNames = []string{"127.0.0.1", "localhost", "::1"}
 
 // NewTestCA creates a CA (ECDSA P-256, valid for a day) and writes ca.crt and
 // ca.key into dir, which must exist.
-func NewTestCA(dir string) (*TestCA, error) {
+func NewTestCA(dir string) (*TestCA, error) { return newCA(dir, 24*time.Hour) }
+
+// newCA is NewTestCA with the validity of the CA and what it issues.
+func newCA(dir string, lifetime time.Duration) (*TestCA, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, fmt.Errorf("test CA: generate key: %w", err)
@@ -60,7 +65,7 @@ func NewTestCA(dir string) (*TestCA, error) {
 		SerialNumber:          serial,
 		Subject:               pkix.Name{CommonName: "harbor-installer test CA", Organization: []string{"harbor-installer harness"}},
 		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(24 * time.Hour),
+		NotAfter:              now.Add(lifetime),
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
 		BasicConstraintsValid: true,
 		IsCA:                  true,
@@ -81,6 +86,7 @@ func NewTestCA(dir string) (*TestCA, error) {
 		cert:     cert,
 		key:      key,
 		pem:      pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+		lifetime: lifetime,
 	}
 	if err := os.WriteFile(ca.CertFile, ca.pem, 0o644); err != nil {
 		return nil, fmt.Errorf("test CA: %w", err)
@@ -111,7 +117,7 @@ func (ca *TestCA) IssueServer(names ...string) (ServerCert, error) {
 		SerialNumber: serial,
 		Subject:      pkix.Name{CommonName: names[0], Organization: []string{"harbor-installer harness"}},
 		NotBefore:    now.Add(-time.Hour),
-		NotAfter:     now.Add(24 * time.Hour),
+		NotAfter:     now.Add(ca.lifetime),
 		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
 	}

@@ -20,9 +20,6 @@ import (
 	"syscall"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-
 	"github.com/harbor-installer/harbor-installer/harness"
 )
 
@@ -73,7 +70,7 @@ func run(bin string, noWait bool) error {
 	defer repo.Stop()
 
 	dir := cluster.Dir
-	if err := tlsSecret(startCtx, cluster, svc, dir); err != nil {
+	if err := cluster.CreateTLSSecret(startCtx, svc.CA, "harbor", "harbor-tls", domain); err != nil {
 		return err
 	}
 	bindPW := filepath.Join(dir, "ldap-bind-password")
@@ -109,36 +106,6 @@ func run(bin string, noWait bool) error {
 	fmt.Println("Press Ctrl-C to stop it; everything it started is removed.")
 	<-ctx.Done()
 	fmt.Println("\nstopping...")
-	return nil
-}
-
-// tlsSecret stores a certificate for the demo domain, signed by the test CA,
-// as the kubernetes.io/tls Secret the answers name.
-func tlsSecret(ctx context.Context, c *harness.Cluster, svc *harness.Services, dir string) error {
-	cert, err := svc.CA.IssueServer(domain)
-	if err != nil {
-		return err
-	}
-	crt, err := os.ReadFile(cert.CertFile)
-	if err != nil {
-		return err
-	}
-	key, err := os.ReadFile(cert.KeyFile)
-	if err != nil {
-		return err
-	}
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "harbor"}}
-	if _, err := c.Client.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil {
-		return fmt.Errorf("create namespace harbor: %w", err)
-	}
-	sec := &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: "harbor-tls", Namespace: "harbor"},
-		Type:       corev1.SecretTypeTLS,
-		Data:       map[string][]byte{"tls.crt": crt, "tls.key": key},
-	}
-	if _, err := c.Client.CoreV1().Secrets("harbor").Create(ctx, sec, metav1.CreateOptions{}); err != nil {
-		return fmt.Errorf("create TLS secret: %w", err)
-	}
 	return nil
 }
 
