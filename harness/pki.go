@@ -46,9 +46,11 @@ type ServerCert struct {
 // is called with none: every way a test reaches a loopback server.
 var DefaultServerNames = []string{"127.0.0.1", "localhost", "::1"}
 
-// NewTestCA creates a CA (ECDSA P-256, valid for a day) and writes ca.crt and
-// ca.key into dir, which must exist.
-func NewTestCA(dir string) (*TestCA, error) { return newCA(dir, 24*time.Hour) }
+// NewTestCA creates a CA (ECDSA P-256) and writes ca.crt and ca.key into dir,
+// which must exist. It and what it issues are valid for 90 days, like a real
+// ACME certificate, so the installer's TLS check (which warns under 30 days
+// left) sees what it sees in production; the files die with the run directory.
+func NewTestCA(dir string) (*TestCA, error) { return newCA(dir, 90*24*time.Hour) }
 
 // newCA is NewTestCA with the validity of the CA and what it issues.
 func newCA(dir string, lifetime time.Duration) (*TestCA, error) {

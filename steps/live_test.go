@@ -602,3 +602,19 @@ func portOf(addr string) string {
 	_, p, _ := net.SplitHostPort(addr)
 	return p
 }
+
+func TestUntilText(t *testing.T) {
+	for _, tc := range []struct {
+		left time.Duration
+		want string
+	}{
+		{20 * 24 * time.Hour, "20 days"},
+		{47 * time.Hour, "47 hours"},
+		{90 * time.Minute, "1 hour"},
+		{10 * time.Minute, "under an hour"},
+	} {
+		if got := untilText(tc.left); got != tc.want {
+			t.Errorf("untilText(%v) = %q, want %q", tc.left, got, tc.want)
+		}
+	}
+}

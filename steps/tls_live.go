@@ -97,7 +97,7 @@ func checkCertPair(src certSource, certPEM, keyPEM []byte, a *answers.Answers, n
 	case now.Before(leaf.NotBefore):
 		out = append(out, fail(src.certKey, fmt.Sprintf("%s is not valid before %s", src.what, leaf.NotBefore.Format(time.RFC3339)), "check the clock here and of the issuer"))
 	case left < certWarnBefore:
-		out = append(out, warn(src.certKey, fmt.Sprintf("%s expires in %d days (%s)", src.what, int(left.Hours()/24), leaf.NotAfter.Format(time.DateOnly)), "renew it before it expires"))
+		out = append(out, warn(src.certKey, fmt.Sprintf("%s expires in %s (%s)", src.what, untilText(left), leaf.NotAfter.Format(time.RFC3339)), "renew it before it expires"))
 	}
 	if len(keyPEM) == 0 {
 		out = append(out, fail(src.keyKey, src.what+" has no private key", "give the key that belongs to the certificate"))
@@ -154,4 +154,20 @@ func parseChain(b []byte) ([]*x509.Certificate, error) {
 		return nil, fmt.Errorf("no PEM certificate found")
 	}
 	return chain, nil
+}
+
+// untilText says how long is left in the unit an admin plans with: days, or
+// hours on the last two days (where "0 days" would hide the urgency).
+func untilText(left time.Duration) string {
+	if left < 48*time.Hour {
+		h := int(left.Hours())
+		if h == 0 {
+			return "under an hour"
+		}
+		if h == 1 {
+			return "1 hour"
+		}
+		return fmt.Sprintf("%d hours", h)
+	}
+	return fmt.Sprintf("%d days", int(left.Hours()/24))
 }
