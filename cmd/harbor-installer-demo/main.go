@@ -131,7 +131,7 @@ minio:
   enabled: true
   zones: 2
   nodesPerZone: 2
-  drivesPerNode: 1
+  drivesPerNode: 2
   volumeSize: 10Gi
   memoryRequest: 512Mi
 ldap:
