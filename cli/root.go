@@ -126,5 +126,6 @@ func runWizard(_ context.Context, s streams) error {
 	fmt.Fprintln(s.err, "The interactive wizard is not part of this build yet.")
 	fmt.Fprintln(s.err, "Start from a preset and check it:  harbor-installer validate --preset dev")
 	fmt.Fprintln(s.err, "Render the Helm values:            harbor-installer render --preset dev --out out/")
+	fmt.Fprintln(s.err, "No cluster to try it on? In a source checkout, `make demo` starts a local SIMULATED one (kwok, test charts).")
 	return silentExit(ExitUsage)
 }
