@@ -403,10 +403,8 @@ const ldapPasswordMarker = "\x00bindPassword\x00"
 
 func addHarborLDAP(p *Plan, a *answers.Answers, core map[string]any, full string) error {
 	l := a.LDAP
-	for key, val := range map[string]string{"ldap.url": l.URL, "ldap.baseDN": l.BaseDN} {
-		if val == "" {
-			return fmt.Errorf("%s: empty with ldap.enabled", key)
-		}
+	if err := requireAll("ldap.enabled", required{"ldap.url", l.URL}, required{"ldap.baseDN", l.BaseDN}); err != nil {
+		return err
 	}
 	cfg := map[string]any{
 		"auth_mode":                       "ldap_auth",

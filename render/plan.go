@@ -355,3 +355,22 @@ func plain(key, value string) Source {
 func fromSecret(ns, name, key string) Source {
 	return Source{Kind: FromSecretKey, Secret: ns + "/" + name, Key: key}
 }
+
+// required pairs an answer key with its value for requireAll.
+type required struct{ key, value string }
+
+// requireAll names every empty answer in one error, in the order given, so
+// the admin fixes them all in one pass and the message is the same on every
+// run (ranging over a map made it name a different key each time).
+func requireAll(because string, fields ...required) error {
+	var empty []string
+	for _, f := range fields {
+		if f.value == "" {
+			empty = append(empty, f.key)
+		}
+	}
+	if len(empty) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%s: empty with %s", strings.Join(empty, ", "), because)
+}

@@ -361,7 +361,7 @@ func TestBuildErrorsNameTheKey(t *testing.T) {
 	}{
 		{"no domain", "dev", "version: 1\nharbor:\n  domain: \"\"\n", "harbor.domain"},
 		{"registry replicas on RWO filesystem", "dev", "version: 1\nharbor:\n  replicas: 2\n", "harbor.replicas"},
-		{"trident without LIF", "onprem-trident", "version: 1\nharbor:\n  domain: r.example.org\nldap:\n  url: ldap://l:389\n  baseDN: dc=x\n", "storage.trident.managementLIF"},
+		{"trident without LIF", "onprem-trident", "version: 1\nharbor:\n  domain: r.example.org\nldap:\n  url: ldap://l:389\n  baseDN: dc=x\n", "storage.trident.managementLIF, storage.trident.svm: empty with storage.trident.install"},
 		{"ldap without url", "dev", "version: 1\nldap:\n  enabled: true\n  baseDN: dc=x\n  bindPassword: env:X\n", "ldap.url"},
 		{"bitnami too few drives", "dev", "version: 1\nminio:\n  enabled: true\n  chart: bitnami\n  nodesPerZone: 1\n", "minio.nodesPerZone"},
 		{"backup without store", "dev", "version: 1\nbackup:\n  enabled: true\n", "backup.enabled"},

@@ -12,16 +12,14 @@ import (
 // material goes through one path; the backend refers to it by name.
 func addTrident(p *Plan, a *answers.Answers) error {
 	t := a.Storage.Trident
-	for key, val := range map[string]string{
-		"storage.trident.managementLIF": t.ManagementLIF,
-		"storage.trident.svm":           t.SVM,
-		"storage.trident.backendName":   t.BackendName,
-		"storage.trident.username":      t.Username,
-		"storage.storageClass":          a.Storage.StorageClass,
-	} {
-		if val == "" {
-			return fmt.Errorf("%s: empty with storage.trident.install", key)
-		}
+	if err := requireAll("storage.trident.install",
+		required{"storage.trident.managementLIF", t.ManagementLIF},
+		required{"storage.trident.svm", t.SVM},
+		required{"storage.trident.backendName", t.BackendName},
+		required{"storage.trident.username", t.Username},
+		required{"storage.storageClass", a.Storage.StorageClass},
+	); err != nil {
+		return err
 	}
 	if t.Password.Kind() == answers.SecretEmpty {
 		return fmt.Errorf("storage.trident.password: empty — give a reference such as env:TRIDENT_ONTAP_PASSWORD")
