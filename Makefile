@@ -16,7 +16,8 @@ help: ## list targets
 build: ## build bin/harbor-installer
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) .
 
-test: unit e2e ## what CI runs: unit, golden, fuzz-seed and binary tests, then every e2e test against the local test world
+test: ## what CI runs: unit, golden, fuzz-seed and binary tests, then every e2e test against the local test world (built meanwhile)
+	GO=$(GO) hack/test.sh
 
 unit: ## unit, golden and binary tests (no local cluster needed)
 	$(GO) test -count=1 ./...
