@@ -64,8 +64,13 @@ GO
     go mod tidy -e >/dev/null
     minor="${v#v1.}"; minor="${minor%%.*}"
     local ld="-s -w -X k8s.io/component-base/version.gitVersion=$v -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor"
+    # One go build for all three: each link is mostly single-threaded, so
+    # in one action graph the other core keeps compiling meanwhile.
+    local out="$dir/out"
+    go build "${GOBUILD_FLAGS[@]}" -ldflags "$ld" -o "$out/" \
+      k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler
     for c in kube-apiserver kube-controller-manager kube-scheduler; do
-      go build "${GOBUILD_FLAGS[@]}" -ldflags "$ld" -o "$BIN/$c-$v.tmp" "k8s.io/kubernetes/cmd/$c"
+      mv "$out/$c" "$BIN/$c-$v.tmp"
       mv "$BIN/$c-$v.tmp" "$BIN/$c-$v"
       log "built $c $v"
     done
@@ -100,9 +105,16 @@ case "$what" in
   freeze) build_module freeze github.com/charmbracelet/freeze "$FREEZE_VERSION" github.com/charmbracelet/freeze ;;
   helm) build_module helm helm.sh/helm/v3 "$HELM_VERSION" helm.sh/helm/v3/cmd/helm ;;
   all)
-    build_module kwok sigs.k8s.io/kwok "$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwok
-    build_module minio github.com/minio/minio "$MINIO_VERSION" github.com/minio/minio
-    build_kube
+    # In parallel: a cold build alternates between downloading modules and
+    # compiling, and between parallel compiles and single-threaded links, so
+    # one build's idle spells are another's busy ones. go locks its caches.
+    pids=()
+    build_module kwok sigs.k8s.io/kwok "$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwok & pids+=($!)
+    build_module minio github.com/minio/minio "$MINIO_VERSION" github.com/minio/minio & pids+=($!)
+    build_kube & pids+=($!)
+    failed=0
+    for p in "${pids[@]}"; do wait "$p" || failed=1; done
+    [ "$failed" -eq 0 ] || { log "a tool build failed (see above)"; exit 1; }
     ;;
   *) echo "usage: $0 [kube|kwok|minio|helm|staticcheck|freeze|all]" >&2; exit 2 ;;
 esac
