@@ -127,7 +127,7 @@ type Trident struct {
 	Install       bool      `yaml:"install" doc:"Install the Trident operator, an ontap-nas backend and the StorageClass."`
 	Namespace     string    `yaml:"namespace" doc:"Namespace for Trident."`
 	ManagementLIF string    `yaml:"managementLIF" doc:"ONTAP management LIF (IP or DNS name)."`
-	DataLIF       string    `yaml:"dataLIF" doc:"ONTAP NFS data LIF."`
+	DataLIF       string    `yaml:"dataLIF" doc:"ONTAP NFS data LIF; empty lets Trident use one of the SVM's data LIFs."`
 	SVM           string    `yaml:"svm" doc:"ONTAP storage VM."`
 	BackendName   string    `yaml:"backendName" doc:"Name of the TridentBackendConfig."`
 	Username      string    `yaml:"username" doc:"ONTAP user for Trident."`

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -130,8 +131,16 @@ func checkHost(key, v string) []Finding {
 	if v == "" {
 		return []Finding{fail(key, "required but empty", "give a host name or IP address")}
 	}
+	// A scheme or path is a common slip (nfs://10.0.0.11, https://ontap/);
+	// SplitHostPort would read "nfs" as the host and let it through.
+	if strings.Contains(v, "/") {
+		return []Finding{fail(key, fmt.Sprintf("%q has a scheme or path", v), "give only the host name or IP address, e.g. 10.0.0.10")}
+	}
 	host := v
-	if h, _, err := net.SplitHostPort(v); err == nil {
+	if h, port, err := net.SplitHostPort(v); err == nil {
+		if p, perr := strconv.Atoi(port); perr != nil || p < 1 || p > 65535 {
+			return []Finding{fail(key, fmt.Sprintf("%q has port %q, not a number from 1 to 65535", v, port), "give host or host:port")}
+		}
 		host = h
 	}
 	if net.ParseIP(host) == nil && len(validation.IsDNS1123Subdomain(strings.ToLower(host))) > 0 {

@@ -37,7 +37,10 @@ func validateStorage(a *answers.Answers) []Finding {
 		} else {
 			t := s.Trident
 			out = append(out, checkHost("storage.trident.managementLIF", t.ManagementLIF)...)
-			out = append(out, checkHost("storage.trident.dataLIF", t.DataLIF)...)
+			// Trident picks a data LIF of the SVM itself when none is given.
+			if t.DataLIF != "" {
+				out = append(out, checkHost("storage.trident.dataLIF", t.DataLIF)...)
+			}
 			if t.SVM == "" {
 				out = append(out, fail("storage.trident.svm", "required but empty", "give the ONTAP storage VM that serves NFS"))
 			}

@@ -52,6 +52,23 @@ func TestPresetsHaveNoFailOnceFilledIn(t *testing.T) {
 	}
 }
 
+// Trident takes a data LIF of the SVM when dataLIF is left out, so an
+// on-prem file without one must validate clean.
+func TestTridentDataLIFOptional(t *testing.T) {
+	var sets []string
+	for _, s := range onpremFill {
+		if !strings.HasPrefix(s, "storage.trident.dataLIF=") {
+			sets = append(sets, s)
+		}
+	}
+	if len(sets) != len(onpremFill)-1 {
+		t.Fatal("onpremFill no longer sets storage.trident.dataLIF")
+	}
+	if f := Only(FieldFindings(base(t, "onprem-trident", sets...)), Fail); len(f) > 0 {
+		t.Errorf("fails without dataLIF: %v", f)
+	}
+}
+
 func TestFieldChecks(t *testing.T) {
 	cases := []struct {
 		name   string
@@ -74,6 +91,8 @@ func TestFieldChecks(t *testing.T) {
 		{"small body size", "dev", []string{"ingress.annotations.nginx\\.ingress\\.kubernetes\\.io/proxy-body-size=1m"}, "ingress.annotations", Warn, "proxy-body-size"},
 		{"replicas 0 falls back", "dev", []string{"harbor.replicas.core=-1"}, "harbor.replicas.core", Fail, "-1"},
 		{"EBS with 2 registry replicas on filesystem", "dev", []string{"storage.provider=ebs", "storage.storageClass=gp3", "harbor.replicas=2"}, "harbor.replicas", Fail, "ReadWriteOnce"},
+		{"trident dataLIF must be a host", "onprem-trident", append(append([]string{}, onpremFill...), "storage.trident.dataLIF=nfs://10.0.0.11"), "storage.trident.dataLIF", Fail, "has a scheme or path"},
+		{"trident LIF bad port", "onprem-trident", append(append([]string{}, onpremFill...), "storage.trident.managementLIF=ontap.example.org:https"), "storage.trident.managementLIF", Fail, "not a number from 1 to 65535"},
 		{"trident RWX with 2 replicas ok", "onprem-trident", onpremFill, "harbor.replicas", OK, "ReadWriteMany"},
 		{"MinIO on EBS with 2 jobservice replicas ok", "eks-minio", []string{"harbor.domain=r.example.org"}, "harbor.replicas", OK, "database"},
 		{"EBS RWX refused", "dev", []string{"storage.provider=ebs", "storage.storageClass=gp3", "storage.accessMode=ReadWriteMany"}, "storage.accessMode", Fail, "ReadWriteOnce only"},
@@ -141,5 +160,30 @@ func TestProjectMembersNeedLDAP(t *testing.T) {
 	}
 	if len(findingsFor(fs, "harbor.projects[1].name", Fail)) == 0 {
 		t.Errorf("bad project name not refused: %v", fs)
+	}
+}
+
+func TestCheckHost(t *testing.T) {
+	cases := []struct{ in, fail string }{
+		{"10.0.0.10", ""},
+		{"ontap.example.org", ""},
+		{"ontap.example.org:8443", ""},
+		{"[fd00::10]:443", ""},
+		{"fd00::10", ""},
+		{"", "required but empty"},
+		{"nfs://10.0.0.11", "has a scheme or path"},
+		{"10.0.0.10/24", "has a scheme or path"},
+		{"ontap.example.org:https", "not a number from 1 to 65535"},
+		{"ontap.example.org:0", "not a number from 1 to 65535"},
+		{"ontap_1.example.org", "neither an IP address nor a DNS name"},
+	}
+	for _, c := range cases {
+		fs := checkHost("k", c.in)
+		switch {
+		case c.fail == "" && len(fs) > 0:
+			t.Errorf("checkHost(%q) = %v, want no finding", c.in, fs)
+		case c.fail != "" && (len(fs) != 1 || fs[0].Level != Fail || !strings.Contains(fs[0].Seen, c.fail)):
+			t.Errorf("checkHost(%q) = %v, want a fail containing %q", c.in, fs, c.fail)
+		}
 	}
 }
