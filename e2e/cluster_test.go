@@ -188,18 +188,11 @@ func TestClusterWorld(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		torc := c.Dynamic.Resource(harness.TridentOrchestratorGVR)
-		var status string
-		err = harness.WaitFor(ctx, time.Minute, "TridentOrchestrator trident Installed", func(ctx context.Context) (bool, error) {
-			u, err := torc.Get(ctx, "trident", metav1.GetOptions{})
-			if err != nil {
-				return false, err
-			}
-			status, _, _ = unstructured.NestedString(u.Object, "status", "status")
-			return status == "Installed", nil
-		})
+		// TridentOrchestrator is cluster-scoped: no namespace.
+		err = c.WaitStatus(ctx, harness.TridentOrchestratorGVR, "", "trident", time.Minute,
+			harness.StatusField{Field: "status", Want: "Installed"})
 		if err != nil {
-			t.Fatalf("%v (last status %q)", err, status)
+			t.Fatal(err)
 		}
 		// The stand-in makes trident-controller like the real operator.
 		err = harness.WaitFor(ctx, time.Minute, "Deployment trident-controller ready", func(ctx context.Context) (bool, error) {
@@ -219,15 +212,8 @@ func TestClusterWorld(t *testing.T) {
 		if _, err := c.Dynamic.Resource(harness.TridentBackendConfigGVR).Namespace("trident").Create(ctx, tbc, metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		err = harness.WaitFor(ctx, time.Minute, "TridentBackendConfig Bound", func(ctx context.Context) (bool, error) {
-			u, err := c.Dynamic.Resource(harness.TridentBackendConfigGVR).Namespace("trident").Get(ctx, "backend-ontap-nas", metav1.GetOptions{})
-			if err != nil {
-				return false, err
-			}
-			phase, _, _ := unstructured.NestedString(u.Object, "status", "phase")
-			last, _, _ := unstructured.NestedString(u.Object, "status", "lastOperationStatus")
-			return phase == "Bound" && last == "Success", nil
-		})
+		err = c.WaitStatus(ctx, harness.TridentBackendConfigGVR, "trident", "backend-ontap-nas", time.Minute,
+			harness.StatusField{Field: "phase", Want: "Bound"}, harness.StatusField{Field: "lastOperationStatus", Want: "Success"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -247,14 +233,8 @@ func TestClusterWorld(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		err = harness.WaitFor(ctx, time.Minute, "BackupStorageLocation Available", func(ctx context.Context) (bool, error) {
-			u, err := c.Dynamic.Resource(harness.BackupStorageLocationGVR).Namespace("velero").Get(ctx, "default", metav1.GetOptions{})
-			if err != nil {
-				return false, err
-			}
-			phase, _, _ := unstructured.NestedString(u.Object, "status", "phase")
-			return phase == "Available", nil
-		})
+		err = c.WaitStatus(ctx, harness.BackupStorageLocationGVR, "velero", "default", time.Minute,
+			harness.StatusField{Field: "phase", Want: "Available"})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -331,3 +331,36 @@ var crdDefs = map[schema.GroupVersionResource]string{
 	BackupStorageLocationGVR: crdDef("velero.io", "BackupStorageLocation", "backupstoragelocations", "Namespaced",
 		"Phase=.status.phase", "Last Validated=.status.lastValidationTime"),
 }
+
+// StatusField is one string field under .status and the value a wait wants.
+type StatusField struct{ Field, Want string }
+
+// WaitStatus waits until the custom resource gvr ns/name (ns empty when it is
+// cluster-scoped) has every given
+// .status field at its wanted value, as an operator (or the harness's
+// stand-in) would set it. The timeout error shows the values last seen.
+func (c *Cluster) WaitStatus(ctx context.Context, gvr schema.GroupVersionResource, ns, name string, timeout time.Duration, want ...StatusField) error {
+	what := gvr.Resource + " " + name
+	if ns != "" {
+		what = gvr.Resource + " " + ns + "/" + name
+	}
+	var last []string
+	err := WaitFor(ctx, timeout, what+" status", func(ctx context.Context) (bool, error) {
+		u, err := c.Dynamic.Resource(gvr).Namespace(ns).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return false, err
+		}
+		last = last[:0]
+		ok := true
+		for _, w := range want {
+			got, _, _ := unstructured.NestedString(u.Object, "status", w.Field)
+			last = append(last, fmt.Sprintf("%s=%q (want %q)", w.Field, got, w.Want))
+			ok = ok && got == w.Want
+		}
+		return ok, nil
+	})
+	if err != nil && len(last) > 0 {
+		return fmt.Errorf("%w; last seen %s", err, strings.Join(last, ", "))
+	}
+	return err
+}
