@@ -8,12 +8,7 @@
 # Cache: $HARBOR_INSTALLER_CACHE (default ~/.cache/harbor-installer)/bin.
 set -euo pipefail
 
-# kwok is built in the same module as the control plane, against the same
-# k8s.io libraries, so a cold build compiles those libraries once instead of
-# twice (about ten minutes on two cores). That ties the two versions: kwok
-# v0.6.1 is written against k8s.io v0.30 (its CEL library does not build with
-# the newer cel-go of Kubernetes 1.31), hence Kubernetes 1.30.
-KUBE_VERSION="${KUBE_VERSION:-v1.30.14}"
+KUBE_VERSION="${KUBE_VERSION:-v1.31.4}"
 KWOK_VERSION="${KWOK_VERSION:-v0.6.1}"
 # MinIO publishes only pseudo-versions; this one is pinned and tested.
 MINIO_VERSION="${MINIO_VERSION:-v0.0.0-20260212201848-7aac2a2c5b7c}"
@@ -37,23 +32,21 @@ log() { printf 'build-tools: %s\n' "$*" >&2; }
 have() { [ -x "$BIN/$1" ]; }
 
 build_kube() {
-  local v="$KUBE_VERSION" kw="$KWOK_VERSION" minor
-  if have "kube-apiserver-$v" && have "kube-controller-manager-$v" && have "kube-scheduler-$v" && have "kwok-$kw"; then
+  local v="$KUBE_VERSION" minor
+  if have "kube-apiserver-$v" && have "kube-controller-manager-$v" && have "kube-scheduler-$v"; then
     return
   fi
-  log "building Kubernetes $v control plane and kwok $kw (first time ~40 min on 2 cores)"
-  local dir="$WORK/kube-$v-kwok-$kw"
+  log "building Kubernetes $v control plane (first time ~15 min)"
+  local dir="$WORK/kube-$v"
   rm -rf "$dir" && mkdir -p "$dir"
   (
     cd "$dir"
     go mod init harbor-installer.local/kubebuild >/dev/null 2>&1
-    go mod edit -require "k8s.io/kubernetes@$v" -require "sigs.k8s.io/kwok@$kw"
+    go mod edit -require "k8s.io/kubernetes@$v"
     # k8s.io/kubernetes replaces its staging modules with ./staging paths; point
-    # each at the published module of the same minor version instead. kwok's
-    # k8s.io requirements follow the same replaces.
+    # each at the published module of the same minor version instead.
     local gomod staging="v0${v#v1}"
     gomod="$(go mod download -json "k8s.io/kubernetes@$v" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')"
-    [ -n "$gomod" ] || { log "cannot download k8s.io/kubernetes@$v"; exit 1; }
     grep -E '^\s*k8s\.io/[a-z0-9-]+ => \./staging/' "$gomod" | awk '{print $1}' | while read -r m; do
       go mod edit -replace "$m=$m@$staging"
     done
@@ -66,25 +59,21 @@ import (
 	_ "k8s.io/kubernetes/cmd/kube-apiserver"
 	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
 	_ "k8s.io/kubernetes/cmd/kube-scheduler"
-	_ "sigs.k8s.io/kwok/cmd/kwok"
 )
 GO
     go mod tidy -e >/dev/null
     minor="${v#v1.}"; minor="${minor%%.*}"
     local ld="-s -w -X k8s.io/component-base/version.gitVersion=$v -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor"
-    # One go build for all four: they share most packages, and each link is
-    # mostly single-threaded, so in one action graph the other core keeps
-    # compiling meanwhile.
+    # One go build for all three: each link is mostly single-threaded, so
+    # in one action graph the other core keeps compiling meanwhile.
     local out="$dir/out"
     go build "${GOBUILD_FLAGS[@]}" -ldflags "$ld" -o "$out/" \
-      k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler \
-      sigs.k8s.io/kwok/cmd/kwok
+      k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler
     for c in kube-apiserver kube-controller-manager kube-scheduler; do
-      mv "$out/$c" "$BIN/$c-$v.tmp" && mv "$BIN/$c-$v.tmp" "$BIN/$c-$v"
+      mv "$out/$c" "$BIN/$c-$v.tmp"
+      mv "$BIN/$c-$v.tmp" "$BIN/$c-$v"
       log "built $c $v"
     done
-    mv "$out/kwok" "$BIN/kwok-$kw.tmp" && mv "$BIN/kwok-$kw.tmp" "$BIN/kwok-$kw"
-    log "built kwok $kw"
   )
 }
 
@@ -109,17 +98,23 @@ build_module() { # name module version pkg
 
 what="${1:-all}"
 case "$what" in
-  kube|kwok) build_kube ;;
+  kube) build_kube ;;
+  kwok) build_module kwok sigs.k8s.io/kwok "$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwok ;;
   minio) build_module minio github.com/minio/minio "$MINIO_VERSION" github.com/minio/minio ;;
   staticcheck) build_module staticcheck honnef.co/go/tools "$STATICCHECK_VERSION" honnef.co/go/tools/cmd/staticcheck ;;
   freeze) build_module freeze github.com/charmbracelet/freeze "$FREEZE_VERSION" github.com/charmbracelet/freeze ;;
   helm) build_module helm helm.sh/helm/v3 "$HELM_VERSION" helm.sh/helm/v3/cmd/helm ;;
   all)
-    # One after the other: the foreground unit tests (hack/test.sh) keep the
-    # CPU busy while these wait on downloads, and in sequence a package both
-    # need at the same version is compiled once, not twice at the same time.
-    build_kube
-    build_module minio github.com/minio/minio "$MINIO_VERSION" github.com/minio/minio
+    # In parallel: a cold build alternates between downloading modules and
+    # compiling, and between parallel compiles and single-threaded links, so
+    # one build's idle spells are another's busy ones. go locks its caches.
+    pids=()
+    build_module kwok sigs.k8s.io/kwok "$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwok & pids+=($!)
+    build_module minio github.com/minio/minio "$MINIO_VERSION" github.com/minio/minio & pids+=($!)
+    build_kube & pids+=($!)
+    failed=0
+    for p in "${pids[@]}"; do wait "$p" || failed=1; done
+    [ "$failed" -eq 0 ] || { log "a tool build failed (see above)"; exit 1; }
     ;;
   *) echo "usage: $0 [kube|kwok|minio|helm|staticcheck|freeze|all]" >&2; exit 2 ;;
 esac

@@ -30,7 +30,7 @@ import (
 // Versions of the control plane and of kwok that the cluster runs; the
 // binaries are built by hack/build-tools.sh (`make tools`).
 const (
-	KubeVersion = "v1.30.14"
+	KubeVersion = "v1.31.4"
 	KwokVersion = "v0.6.1"
 )
 
