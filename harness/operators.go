@@ -336,9 +336,9 @@ var crdDefs = map[schema.GroupVersionResource]string{
 type StatusField struct{ Field, Want string }
 
 // WaitStatus waits until the custom resource gvr ns/name (ns empty when it is
-// cluster-scoped) has every given
-// .status field at its wanted value, as an operator (or the harness's
-// stand-in) would set it. The timeout error shows the values last seen.
+// cluster-scoped) has every given .status field at its wanted value, as an
+// operator (or the harness's stand-in) would set it. The timeout error shows
+// the values last seen.
 func (c *Cluster) WaitStatus(ctx context.Context, gvr schema.GroupVersionResource, ns, name string, timeout time.Duration, want ...StatusField) error {
 	what := gvr.Resource + " " + name
 	if ns != "" {
