@@ -22,10 +22,10 @@ test: ## what CI runs: unit, golden, fuzz-seed and binary tests, then every e2e 
 unit: ## unit, golden and binary tests (no local cluster needed)
 	$(GO) test -count=1 ./...
 
-deps: ## install the Debian packages the test world needs (etcd, slapd, postgresql, redis)
+deps: ## install the Debian packages the test world needs (slapd, postgresql, redis)
 	hack/install-deps.sh
 
-tools: ## build and cache kube-apiserver, controller-manager, scheduler, kwok, minio, helm
+tools: ## build and cache the test world: etcd, the control plane and kwok (hack/testworld), and MinIO
 	hack/build-tools.sh all
 
 e2e: deps tools ## e2e tests against a real control plane, slapd, MinIO, PostgreSQL, Redis on loopback
@@ -40,9 +40,11 @@ bench: deps tools ## benchmarks, with their figures printed
 	$(GO) test -run '^$$' -bench . -benchmem ./answers/ ./render/ ./steps/
 	$(GO) test -tags e2e -run '^$$' -bench . -benchmem -timeout 20m ./e2e/...
 
-lint: ## go vet (with and without the e2e tag) and staticcheck
+lint: ## go vet (with and without the e2e tag), staticcheck, and the test world's module versions
 	$(GO) vet ./...
 	$(GO) vet -tags e2e ./...
+	cd hack/testworld && $(GO) vet .
+	hack/testworld-sync.sh
 	STATICCHECK_VERSION=$(STATICCHECK_VERSION) hack/build-tools.sh staticcheck >/dev/null
 	$(CACHE)/bin/staticcheck-$(STATICCHECK_VERSION) -tags e2e ./...
 
