@@ -3,13 +3,12 @@
 # outside the clone, keyed by version, so a fresh CI clone on a used machine
 # rebuilds nothing. Everything comes from the Go module proxy and Debian.
 #
-#   hack/build-tools.sh [kube|kwok|minio|helm|staticcheck|freeze|all]   (default: all)
+#   hack/build-tools.sh [testworld|minio|helm|staticcheck|freeze|all]   (default: all)
 #
 # Cache: $HARBOR_INSTALLER_CACHE (default ~/.cache/harbor-installer)/bin.
 set -euo pipefail
 
-KUBE_VERSION="${KUBE_VERSION:-v1.31.4}"
-KWOK_VERSION="${KWOK_VERSION:-v0.6.1}"
+# etcd, Kubernetes and kwok are pinned in hack/testworld/go.mod.
 # MinIO publishes only pseudo-versions; this one is pinned and tested.
 MINIO_VERSION="${MINIO_VERSION:-v0.0.0-20260212201848-7aac2a2c5b7c}"
 FREEZE_VERSION="${FREEZE_VERSION:-v0.2.2}"
@@ -22,6 +21,7 @@ HELM_VERSION="${HELM_VERSION:-v3.22.0}"
 # CPU-bound on two cores, and this is the cheapest cut.
 GOBUILD_FLAGS=(-trimpath -gcflags=all=-dwarf=false)
 
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 CACHE="${HARBOR_INSTALLER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/harbor-installer}"
 BIN="$CACHE/bin"
 WORK="$CACHE/build"
@@ -31,50 +31,47 @@ log() { printf 'build-tools: %s\n' "$*" >&2; }
 
 have() { [ -x "$BIN/$1" ]; }
 
-build_kube() {
-  local v="$KUBE_VERSION" minor
-  if have "kube-apiserver-$v" && have "kube-controller-manager-$v" && have "kube-scheduler-$v"; then
-    return
+# build_testworld builds hack/testworld: etcd, kube-apiserver,
+# kube-controller-manager, kube-scheduler and kwok in one binary, pinned by that module's go.mod. Its
+# k8s.io libraries and their dependencies sit at the same versions as the
+# project's, and it is built with go test's default flags, so on a cold
+# machine the Go build cache compiles the packages both use once. The cache
+# holds it under a name keyed by the module's content, with a link per
+# program named as the harness looks for it (kube-apiserver-v1.37.0).
+build_testworld() {
+  local src="$ROOT/hack/testworld" kube kwok etcd key minor
+  kube="$(module_version "$src/go.mod" k8s.io/kubernetes)"
+  kwok="$(module_version "$src/go.mod" sigs.k8s.io/kwok)"
+  etcd="$(module_version "$src/go.mod" go.etcd.io/etcd/server/v3)"
+  key="$(cat "$src/go.mod" "$src/go.sum" "$src"/*.go | sha256sum | cut -c1-12)"
+  local bin="testworld-$kube-$key"
+  if ! have "$bin"; then
+    log "building the control plane: etcd $etcd, Kubernetes $kube and kwok $kwok in one binary (first time 45 min on 2 cores)"
+    minor="${kube#v1.}"; minor="${minor%%.*}"
+    # No -trimpath or -gcflags here: the flags are part of the build cache's
+    # key, and these match what go test uses for the project's packages.
+    (cd "$src" && go build -ldflags "-s -w -X k8s.io/component-base/version.gitVersion=$kube -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor" \
+      -o "$BIN/$bin.tmp" .)
+    mv "$BIN/$bin.tmp" "$BIN/$bin"
+    log "built $bin"
   fi
-  log "building Kubernetes $v control plane (first time ~15 min)"
-  local dir="$WORK/kube-$v"
-  rm -rf "$dir" && mkdir -p "$dir"
-  (
-    cd "$dir"
-    go mod init harbor-installer.local/kubebuild >/dev/null 2>&1
-    go mod edit -require "k8s.io/kubernetes@$v"
-    # k8s.io/kubernetes replaces its staging modules with ./staging paths; point
-    # each at the published module of the same minor version instead.
-    local gomod staging="v0${v#v1}"
-    gomod="$(go mod download -json "k8s.io/kubernetes@$v" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')"
-    grep -E '^\s*k8s\.io/[a-z0-9-]+ => \./staging/' "$gomod" | awk '{print $1}' | while read -r m; do
-      go mod edit -replace "$m=$m@$staging"
-    done
-    cat > tools.go <<'GO'
-//go:build tools
+  local name v
+  for name in etcd kube-apiserver kube-controller-manager kube-scheduler kwok; do
+    case "$name" in
+      etcd) v="$etcd" ;;
+      kwok) v="$kwok" ;;
+      *) v="$kube" ;;
+    esac
+    # A relative link, replaced by a rename so a running test never sees
+    # it missing.
+    ln -sfn "$bin" "$BIN/$name-$v.tmp"
+    mv -T "$BIN/$name-$v.tmp" "$BIN/$name-$v"
+  done
+}
 
-package tools
-
-import (
-	_ "k8s.io/kubernetes/cmd/kube-apiserver"
-	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
-	_ "k8s.io/kubernetes/cmd/kube-scheduler"
-)
-GO
-    go mod tidy -e >/dev/null
-    minor="${v#v1.}"; minor="${minor%%.*}"
-    local ld="-s -w -X k8s.io/component-base/version.gitVersion=$v -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor"
-    # One go build for all three: each link is mostly single-threaded, so
-    # in one action graph the other core keeps compiling meanwhile.
-    local out="$dir/out"
-    go build "${GOBUILD_FLAGS[@]}" -ldflags "$ld" -o "$out/" \
-      k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler
-    for c in kube-apiserver kube-controller-manager kube-scheduler; do
-      # $out and $BIN share $CACHE's filesystem: the rename is atomic.
-      mv "$out/$c" "$BIN/$c-$v"
-      log "built $c $v"
-    done
-  )
+# module_version prints the version go.mod requires of a module.
+module_version() { # go.mod module
+  awk -v m="$2" '$1 == m && $2 ~ /^v/ {print $2; exit}' "$1"
 }
 
 # build_module builds a main package from a tiny module pinned at an explicit
@@ -98,8 +95,7 @@ build_module() { # name module version pkg
 
 what="${1:-all}"
 case "$what" in
-  kube) build_kube ;;
-  kwok) build_module kwok sigs.k8s.io/kwok "$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwok ;;
+  kube|testworld) build_testworld ;;
   minio) build_module minio github.com/minio/minio "$MINIO_VERSION" github.com/minio/minio ;;
   staticcheck) build_module staticcheck honnef.co/go/tools "$STATICCHECK_VERSION" honnef.co/go/tools/cmd/staticcheck ;;
   freeze) build_module freeze github.com/charmbracelet/freeze "$FREEZE_VERSION" github.com/charmbracelet/freeze ;;
@@ -108,10 +104,9 @@ case "$what" in
     # One after the other: hack/test.sh runs this beside the unit tests, which
     # keep the CPU busy during downloads. Run side by side (tried on a cold
     # machine) the builds compiled the packages they share twice at once.
-    build_module kwok sigs.k8s.io/kwok "$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwok
+    build_testworld
     build_module minio github.com/minio/minio "$MINIO_VERSION" github.com/minio/minio
-    build_kube
     ;;
-  *) echo "usage: $0 [kube|kwok|minio|helm|staticcheck|freeze|all]" >&2; exit 2 ;;
+  *) echo "usage: $0 [testworld|minio|helm|staticcheck|freeze|all]" >&2; exit 2 ;;
 esac
 echo "$BIN"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # install-deps.sh installs the Debian packages the test harness runs as user
-# processes on loopback: etcd (for the kube control plane), OpenLDAP's slapd
-# and client tools, PostgreSQL and Redis. Idempotent: packages already
+# processes on loopback: OpenLDAP's slapd and client tools, PostgreSQL and
+# Redis. (etcd is built with the control plane: see hack/testworld.) Idempotent: packages already
 # installed are left alone, and `apt-get update` runs only when something is
 # missing. The packages' own system services are not started (policy-rc.d);
 # the harness never uses them.
@@ -9,7 +9,7 @@
 #   hack/install-deps.sh            (as root, or with sudo available)
 set -euo pipefail
 
-PACKAGES=(etcd-server slapd ldap-utils postgresql redis-server)
+PACKAGES=(slapd ldap-utils postgresql redis-server)
 
 log() { printf 'install-deps: %s\n' "$*" >&2; }
 

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -27,11 +26,13 @@ import (
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 )
 
-// Versions of the control plane and of kwok that the cluster runs; the
-// binaries are built by hack/build-tools.sh (`make tools`).
+// Versions of the control plane and of kwok that the cluster runs. They are
+// pinned in hack/testworld/go.mod (a test keeps these in step), and
+// hack/build-tools.sh (`make tools`) builds them into one cached binary.
 const (
-	KubeVersion = "v1.31.4"
-	KwokVersion = "v0.6.1"
+	KubeVersion = "v1.37.0"
+	KwokVersion = "v0.8.0"
+	EtcdVersion = "v3.7.0"
 )
 
 // ClusterOptions shape the simulated cluster. The zero value gives three
@@ -256,7 +257,9 @@ func StartCluster(ctx context.Context, opts ClusterOptions) (c *Cluster, err err
 					"--root-ca-file", pki.CAFile,
 					"--cluster-signing-cert-file", pki.CAFile, "--cluster-signing-key-file", pki.CAKeyFile,
 					"--use-service-account-credentials=false",
-					"--controllers", "*,-nodeipam,-nodelifecycle,-cloud-node-lifecycle,-service-lb-controller,-route")
+					// Kubernetes 1.37 has no cloud controllers in kube-controller-manager;
+					// node IPAM and lifecycle would fight kwok over the fake nodes.
+					"--controllers", "*,-nodeipam,-nodelifecycle")
 			}
 			return args
 		})
@@ -323,27 +326,24 @@ func NewTestCluster(t testing.TB, opts ClusterOptions) *Cluster {
 	return c
 }
 
-// clusterBinaries finds etcd on PATH and the built binaries in the cache.
+// clusterBinaries finds the built binaries in the cache.
 func clusterBinaries() (map[string]string, error) {
 	bins := map[string]string{}
-	etcd, err := exec.LookPath("etcd")
-	if err != nil {
-		return nil, errors.New("etcd is not on PATH: install it with `apt-get install etcd-server`")
-	}
-	bins["etcd"] = etcd
 	var missing []string
-	for _, n := range []string{"kube-apiserver", "kube-controller-manager", "kube-scheduler"} {
-		p, err := ToolPath(n, KubeVersion)
+	for n, v := range map[string]string{
+		"etcd":                    EtcdVersion,
+		"kube-apiserver":          KubeVersion,
+		"kube-controller-manager": KubeVersion,
+		"kube-scheduler":          KubeVersion,
+		"kwok":                    KwokVersion,
+	} {
+		p, err := ToolPath(n, v)
 		if err != nil {
 			missing = append(missing, err.Error())
 		}
 		bins[n] = p
 	}
-	p, err := ToolPath("kwok", KwokVersion)
-	if err != nil {
-		missing = append(missing, err.Error())
-	}
-	bins["kwok"] = p
+	sort.Strings(missing)
 	if len(missing) > 0 {
 		return nil, errors.New(strings.Join(missing, "; "))
 	}

@@ -4,10 +4,13 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"golang.org/x/mod/modfile"
 	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	"sigs.k8s.io/yaml"
@@ -109,5 +112,30 @@ func TestChartRepoServesTestCharts(t *testing.T) {
 		if resp != nil {
 			resp.Body.Close()
 		}
+	}
+}
+
+// The cluster looks for binaries named after KubeVersion and KwokVersion, and
+// build-tools.sh names them after hack/testworld/go.mod: the two must agree.
+func TestVersionsMatchTestworldModule(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "hack", "testworld", "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := modfile.ParseLax("go.mod", data, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"k8s.io/kubernetes": KubeVersion, "sigs.k8s.io/kwok": KwokVersion, "go.etcd.io/etcd/server/v3": EtcdVersion}
+	for _, r := range f.Require {
+		if v, ok := want[r.Mod.Path]; ok {
+			if r.Mod.Version != v {
+				t.Errorf("hack/testworld/go.mod requires %s %s, harness expects %s", r.Mod.Path, r.Mod.Version, v)
+			}
+			delete(want, r.Mod.Path)
+		}
+	}
+	for m := range want {
+		t.Errorf("hack/testworld/go.mod does not require %s", m)
 	}
 }

@@ -24,7 +24,7 @@ import (
 // redis.go) share, the black hole, and Services, which starts them all.
 
 // DepsHint tells how to get the Debian packages the services need.
-const DepsHint = "run hack/install-deps.sh (installs slapd ldap-utils postgresql redis-server etcd-server)"
+const DepsHint = "run hack/install-deps.sh (installs slapd ldap-utils postgresql redis-server)"
 
 // ToolsHint tells how to build the binaries that come from the module proxy.
 const ToolsHint = "run `make tools` (hack/build-tools.sh)"
