@@ -32,8 +32,8 @@ log() { printf 'build-tools: %s\n' "$*" >&2; }
 have() { [ -x "$BIN/$1" ]; }
 
 # build_testworld builds hack/testworld: etcd, kube-apiserver,
-# kube-controller-manager, kube-scheduler and kwok in one binary, pinned by that module's go.mod. Its
-# k8s.io libraries and their dependencies sit at the same versions as the
+# kube-controller-manager, kube-scheduler and kwok in one binary, pinned by
+# that module's go.mod. Its k8s.io libraries and their dependencies sit at the same versions as the
 # project's, and it is built with go test's default flags, so on a cold
 # machine the Go build cache compiles the packages both use once. The cache
 # holds it under a name keyed by the module's content, with a link per
@@ -101,9 +101,8 @@ case "$what" in
   freeze) build_module freeze github.com/charmbracelet/freeze "$FREEZE_VERSION" github.com/charmbracelet/freeze ;;
   helm) build_module helm helm.sh/helm/v3 "$HELM_VERSION" helm.sh/helm/v3/cmd/helm ;;
   all)
-    # One after the other: hack/test.sh runs this beside the unit tests, which
-    # keep the CPU busy during downloads. Run side by side (tried on a cold
-    # machine) the builds compiled the packages they share twice at once.
+    # One after the other (`make tools`; hack/test.sh orders the two itself):
+    # on two cores, builds side by side only compete for the CPU.
     build_testworld
     build_module minio github.com/minio/minio "$MINIO_VERSION" github.com/minio/minio
     ;;

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # install-deps.sh installs the Debian packages the test harness runs as user
 # processes on loopback: OpenLDAP's slapd and client tools, PostgreSQL and
-# Redis. (etcd is built with the control plane: see hack/testworld.) Idempotent: packages already
-# installed are left alone, and `apt-get update` runs only when something is
-# missing. The packages' own system services are not started (policy-rc.d);
+# Redis (etcd is built with the control plane: see hack/testworld).
+# Idempotent: packages already installed are left alone, and `apt-get update`
+# runs only when something is missing. The packages' own system services are not started (policy-rc.d);
 # the harness never uses them.
 #
 #   hack/install-deps.sh            (as root, or with sudo available)

@@ -3,7 +3,7 @@
 # test against the local test world.
 #
 # On a machine's first run most of the time goes into compiling: the
-# project's tests, the test world's control plane (hack/testworld:
+# project's tests, the test world's control plane (hack/testworld: etcd,
 # Kubernetes and kwok) and MinIO, all from the Go module proxy, plus the
 # Debian packages. On two cores the order matters:
 #   - The control plane shares about 950 packages (client-go, k8s.io/api, ...)

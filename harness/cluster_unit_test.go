@@ -115,8 +115,9 @@ func TestChartRepoServesTestCharts(t *testing.T) {
 	}
 }
 
-// The cluster looks for binaries named after KubeVersion and KwokVersion, and
-// build-tools.sh names them after hack/testworld/go.mod: the two must agree.
+// The cluster looks for binaries named after KubeVersion, KwokVersion and
+// EtcdVersion, and build-tools.sh names them after hack/testworld/go.mod: the
+// two must agree.
 func TestVersionsMatchTestworldModule(t *testing.T) {
 	data, err := os.ReadFile(filepath.Join("..", "hack", "testworld", "go.mod"))
 	if err != nil {
