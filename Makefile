@@ -20,7 +20,7 @@ test: ## what CI runs: unit, golden, fuzz-seed and binary tests, then every e2e 
 	GO=$(GO) hack/test.sh
 
 unit: ## unit, golden and binary tests (no local cluster needed)
-	$(GO) test -count=1 ./...
+	GO=$(GO) hack/gotest.sh -count=1 ./...
 
 deps: ## install the Debian packages the test world needs (slapd, postgresql, redis)
 	hack/install-deps.sh
@@ -29,13 +29,15 @@ tools: ## build and cache the test world: etcd, the control plane and kwok (hack
 	hack/build-tools.sh all
 
 e2e: deps tools ## e2e tests against a real control plane, slapd, MinIO, PostgreSQL, Redis on loopback
-	$(GO) test -count=1 -tags e2e -timeout 30m ./e2e/...
+	GO=$(GO) hack/gotest.sh -count=1 -tags e2e -timeout 30m ./e2e/...
 
 E2E_SERVICES := TestServices|TestValidateServices|TestValidateLDAPBlackHole
 e2e-services: deps ## quick subset: e2e tests against real slapd, MinIO, PostgreSQL and Redis (no control plane)
 	hack/build-tools.sh minio
-	$(GO) test -count=1 -tags e2e -timeout 20m -run '$(E2E_SERVICES)' ./e2e/...
+	GO=$(GO) hack/gotest.sh -count=1 -tags e2e -timeout 20m -run '$(E2E_SERVICES)' ./e2e/...
 
+# Benchmarks use the default (optimised) build flags, not hack/buildflags.sh:
+# their figures must describe the code users run.
 bench: deps tools ## benchmarks, with their figures printed
 	$(GO) test -run '^$$' -bench . -benchmem ./answers/ ./render/ ./steps/
 	$(GO) test -tags e2e -run '^$$' -bench . -benchmem -timeout 20m ./e2e/...

@@ -5,6 +5,7 @@ package e2e
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,10 +23,24 @@ var (
 	buildErr  error
 )
 
-// binary builds harbor-installer once per test process.
+// binary builds harbor-installer once per test process, or uses the one
+// named by HARBOR_INSTALLER_E2E_BINARY: hack/gotest.sh builds it with the
+// test builds' flags, so the Go build cache compiles its packages once.
 func binary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
+		if prebuilt := os.Getenv("HARBOR_INSTALLER_E2E_BINARY"); prebuilt != "" {
+			info, err := os.Stat(prebuilt)
+			switch {
+			case err != nil:
+				buildErr = fmt.Errorf("HARBOR_INSTALLER_E2E_BINARY: %w", err)
+			case info.IsDir() || info.Mode()&0o111 == 0:
+				buildErr = fmt.Errorf("HARBOR_INSTALLER_E2E_BINARY: %s is not an executable file", prebuilt)
+			default:
+				binPath = prebuilt
+			}
+			return
+		}
 		dir, err := os.MkdirTemp("", "harbor-installer-bin-")
 		if err != nil {
 			buildErr = err

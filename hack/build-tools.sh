@@ -16,12 +16,13 @@ STATICCHECK_VERSION="${STATICCHECK_VERSION:-v0.8.2}"
 # The Helm CLI, only to check rendered values against real charts (helm template).
 HELM_VERSION="${HELM_VERSION:-v3.22.0}"
 
-# These binaries are never debugged, so the compiler skips DWARF (-dwarf=false)
-# and the linker strips symbols (-s -w): a cold build of the test world is
-# CPU-bound on two cores, and this is the cheapest cut.
-GOBUILD_FLAGS=(-trimpath -gcflags=all=-dwarf=false)
-
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+# The test world is built with the flags of the project's test builds
+# (hack/buildflags.sh): they cut a cold build's CPU time roughly in half, and
+# matching them lets the Go build cache compile shared packages once. The
+# linker strips symbols (-s -w): these binaries are never debugged.
+# shellcheck source=buildflags.sh
+. "$ROOT/hack/buildflags.sh"
 CACHE="${HARBOR_INSTALLER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/harbor-installer}"
 BIN="$CACHE/bin"
 WORK="$CACHE/build"
@@ -34,8 +35,8 @@ have() { [ -x "$BIN/$1" ]; }
 # build_testworld builds hack/testworld: etcd, kube-apiserver,
 # kube-controller-manager, kube-scheduler and kwok in one binary, pinned by
 # that module's go.mod. Its k8s.io libraries and their dependencies sit at the same versions as the
-# project's, and it is built with go test's default flags, so on a cold
-# machine the Go build cache compiles the packages both use once. The cache
+# project's, and it is built with the same flags as the project's tests, so on
+# a cold machine the Go build cache compiles the packages both use once. The cache
 # holds it under a name keyed by the module's content, with a link per
 # program named as the harness looks for it (kube-apiserver-v1.37.0).
 build_testworld() {
@@ -43,14 +44,16 @@ build_testworld() {
   kube="$(module_version "$src/go.mod" k8s.io/kubernetes)"
   kwok="$(module_version "$src/go.mod" sigs.k8s.io/kwok)"
   etcd="$(module_version "$src/go.mod" go.etcd.io/etcd/server/v3)"
-  key="$(cat "$src/go.mod" "$src/go.sum" "$src"/*.go | sha256sum | cut -c1-12)"
+  # The name is keyed by the module's content and the build flags, so a
+  # change to either builds a new binary.
+  key="$({ cat "$src/go.mod" "$src/go.sum" "$src"/*.go; printf '%s\n' "${TEST_BUILD_FLAGS[@]}"; } | sha256sum | cut -c1-12)"
   local bin="testworld-$kube-$key"
   if ! have "$bin"; then
     log "building the control plane: etcd $etcd, Kubernetes $kube and kwok $kwok in one binary (first time 45 min on 2 cores)"
     minor="${kube#v1.}"; minor="${minor%%.*}"
-    # No -trimpath or -gcflags here: the flags are part of the build cache's
-    # key, and these match what go test uses for the project's packages.
-    (cd "$src" && go build -ldflags "-s -w -X k8s.io/component-base/version.gitVersion=$kube -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor" \
+    # No -trimpath: it is part of the build cache's key, and the project's
+    # test builds do not use it.
+    (cd "$src" && go build "${TEST_BUILD_FLAGS[@]}" -ldflags "-s -w -X k8s.io/component-base/version.gitVersion=$kube -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor" \
       -o "$BIN/$bin.tmp" .)
     mv "$BIN/$bin.tmp" "$BIN/$bin"
     log "built $bin"
@@ -77,8 +80,12 @@ module_version() { # go.mod module
 # build_module builds a main package from a tiny module pinned at an explicit
 # version: some modules' version lists are refused by the proxy, so
 # `go install pkg@version` fails where `go get pkg@version` works.
+#
+# MinIO runs in the test world, so it gets the test builds' flags (set
+# FLAGS_FROM_TESTS=1); the developer tools keep the default, optimised code.
 build_module() { # name module version pkg
-  local name="$1" mod="$2" v="$3" pkg="$4"
+  local name="$1" mod="$2" v="$3" pkg="$4" flags=()
+  if [ "${FLAGS_FROM_TESTS:-0}" = 1 ]; then flags=("${TEST_BUILD_FLAGS[@]}"); fi
   have "$name-$v" && return
   log "building $name $v"
   local dir="$WORK/$name-$v"
@@ -87,7 +94,7 @@ build_module() { # name module version pkg
     cd "$dir"
     go mod init "harbor-installer.local/$name" >/dev/null 2>&1
     go get "$pkg@$v" >/dev/null 2>&1 || go get "$pkg@$v"
-    go build "${GOBUILD_FLAGS[@]}" -ldflags "-s -w" -o "$BIN/$name-$v.tmp" "$pkg"
+    go build ${flags[@]+"${flags[@]}"} -ldflags "-s -w" -o "$BIN/$name-$v.tmp" "$pkg"
     mv "$BIN/$name-$v.tmp" "$BIN/$name-$v"
   )
   log "built $name $v"
@@ -96,7 +103,7 @@ build_module() { # name module version pkg
 what="${1:-all}"
 case "$what" in
   kube|testworld) build_testworld ;;
-  minio) build_module minio github.com/minio/minio "$MINIO_VERSION" github.com/minio/minio ;;
+  minio) FLAGS_FROM_TESTS=1 build_module minio github.com/minio/minio "$MINIO_VERSION" github.com/minio/minio ;;
   staticcheck) build_module staticcheck honnef.co/go/tools "$STATICCHECK_VERSION" honnef.co/go/tools/cmd/staticcheck ;;
   freeze) build_module freeze github.com/charmbracelet/freeze "$FREEZE_VERSION" github.com/charmbracelet/freeze ;;
   helm) build_module helm helm.sh/helm/v3 "$HELM_VERSION" helm.sh/helm/v3/cmd/helm ;;
@@ -104,7 +111,7 @@ case "$what" in
     # One after the other (`make tools`; hack/test.sh orders the two itself):
     # on two cores, builds side by side only compete for the CPU.
     build_testworld
-    build_module minio github.com/minio/minio "$MINIO_VERSION" github.com/minio/minio
+    FLAGS_FROM_TESTS=1 build_module minio github.com/minio/minio "$MINIO_VERSION" github.com/minio/minio
     ;;
   *) echo "usage: $0 [testworld|minio|helm|staticcheck|freeze|all]" >&2; exit 2 ;;
 esac
