@@ -76,9 +76,15 @@ func validateHarbor(a *answers.Answers) []Finding {
 			if rd.Addr == "" {
 				break
 			}
-			if _, _, err := net.SplitHostPort(strings.TrimSpace(ad)); err != nil {
+			ad = strings.TrimSpace(ad)
+			if _, _, err := net.SplitHostPort(ad); err != nil {
 				out = append(out, fail("harbor.redis.addr", fmt.Sprintf("%q is not host:port", ad), "e.g. redis.example.org:6379"))
+				continue
 			}
+			// The port must be a number and the host a name or address:
+			// SplitHostPort alone lets "redis:six" through, and core only
+			// fails on it at start.
+			out = append(out, checkHost("harbor.redis.addr", ad)...)
 		}
 		if len(addrs) > 1 && rd.SentinelMasterSet == "" {
 			out = append(out, fail("harbor.redis.sentinelMasterSet", "several addresses but no master set", "name the Sentinel master set, e.g. mymaster"))

@@ -113,6 +113,10 @@ func TestFieldChecks(t *testing.T) {
 		{"ldap bad filter", "onprem-trident", append(append([]string{}, onpremFill...), "ldap.filter=objectClass=person"), "ldap.filter", Fail, "not a valid LDAP filter"},
 		{"ldap plain warns", "onprem-trident", append(append([]string{}, onpremFill...), "ldap.url=ldap://ldap.example.org"), "ldap.url", Warn, "clear text"},
 		{"internal db with replicas warns", "onprem-trident", onpremFill, "harbor.database.type", Warn, "not highly available"},
+		{"redis without port", "dev", []string{"harbor.redis.type=external", "harbor.redis.addr=redis.example.org"}, "harbor.redis.addr", Fail, "is not host:port"},
+		{"redis port not a number", "dev", []string{"harbor.redis.type=external", "harbor.redis.addr=redis.example.org:six"}, "harbor.redis.addr", Fail, "not a number from 1 to 65535"},
+		{"sentinel port out of range", "dev", []string{"harbor.redis.type=external", "harbor.redis.addr=s1.example.org:26379\\,s2.example.org:99999", "harbor.redis.sentinelMasterSet=mymaster"}, "harbor.redis.addr", Fail, "s2.example.org:99999"},
+		{"redis host with scheme", "dev", []string{"harbor.redis.type=external", "harbor.redis.addr=redis://r.example.org:6379"}, "harbor.redis.addr", Fail, "is not host:port"},
 		{"backup without object store", "dev", []string{"backup.enabled=true"}, "backup.enabled", Fail, "need an object store"},
 		{"backup bad cron", "eks-minio", []string{"harbor.domain=r.example.org", "backup.schedule=every day"}, "backup.schedule", Fail, "not a cron schedule"},
 		{"backup bad ttl", "eks-minio", []string{"harbor.domain=r.example.org", "backup.ttl=30d"}, "backup.ttl", Fail, "not a positive duration"},
@@ -184,6 +188,17 @@ func TestCheckHost(t *testing.T) {
 			t.Errorf("checkHost(%q) = %v, want no finding", c.in, fs)
 		case c.fail != "" && (len(fs) != 1 || fs[0].Level != Fail || !strings.Contains(fs[0].Seen, c.fail)):
 			t.Errorf("checkHost(%q) = %v, want a fail containing %q", c.in, fs, c.fail)
+		}
+	}
+}
+
+func TestRedisAddrAccepted(t *testing.T) {
+	for _, addr := range []string{"redis.example.org:6379", "10.0.0.5:6379", "[fd00::5]:6379", "s1.example.org:26379, s2.example.org:26379,s3.example.org:26379"} {
+		// Set on the struct: --set would read "[...]" and "," as lists.
+		a := base(t, "dev", "harbor.redis.type=external", "harbor.redis.sentinelMasterSet=mymaster")
+		a.Harbor.Redis.Addr = addr
+		if got := findingsFor(FieldFindings(a), "harbor.redis.addr", Fail); len(got) > 0 {
+			t.Errorf("harbor.redis.addr=%q refused: %v", addr, got)
 		}
 	}
 }
