@@ -70,6 +70,28 @@ build_testworld() {
     ln -sfn "$bin" "$BIN/$name-$v.tmp"
     mv -T "$BIN/$name-$v.tmp" "$BIN/$name-$v"
   done
+  prune_testworld "$bin"
+}
+
+# prune_testworld removes what earlier versions of the test world left in the
+# cache: each is 100 to 200 MB, and a machine that runs CI for years would
+# otherwise keep one per change of hack/testworld or of the build flags. It
+# keeps the current binary and its links; a process still running an old
+# binary keeps it open, so removing it is safe. A checkout of an older commit
+# rebuilds what it needs.
+prune_testworld() { # current binary name
+  local keep="$1" f base
+  for f in "$BIN"/testworld-* "$BIN"/etcd-* "$BIN"/kube-apiserver-* "$BIN"/kube-controller-manager-* "$BIN"/kube-scheduler-* "$BIN"/kwok-*; do
+    [ -e "$f" ] || [ -L "$f" ] || continue
+    base="$(basename "$f")"
+    case "$base" in *.tmp) continue ;; esac # another build's work in progress
+    if [ "$base" = "$keep" ]; then continue; fi
+    if [ -L "$f" ] && [ "$(readlink "$f")" = "$keep" ]; then continue; fi
+    log "removing $base, left by an earlier test world"
+    rm -f "$f"
+  done
+  # Build directories of the programs built one by one before hack/testworld.
+  rm -rf "$WORK"/kube-v* "$WORK"/kwok-v*
 }
 
 # module_version prints the version go.mod requires of a module.

@@ -6,7 +6,7 @@
 // which Debian's etcd 3.4 lacks.
 //
 // One binary instead of five because a cold CI machine has two cores: the
-// four programs share most of their packages, and one build links once and
+// five programs share most of their packages, and one build links once and
 // compiles the k8s.io libraries once, at the same versions the project's own
 // tests compile, so the Go build cache serves both.
 package main
