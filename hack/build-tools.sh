@@ -49,7 +49,7 @@ build_testworld() {
   key="$({ cat "$src/go.mod" "$src/go.sum" "$src"/*.go; printf '%s\n' "${TEST_BUILD_FLAGS[@]}"; } | sha256sum | cut -c1-12)"
   local bin="testworld-$kube-$key"
   if ! have "$bin"; then
-    log "building the control plane: etcd $etcd, Kubernetes $kube and kwok $kwok in one binary (first time 45 min on 2 cores)"
+    log "building the control plane: etcd $etcd, Kubernetes $kube and kwok $kwok in one binary (first time about 27 min on 2 cores)"
     minor="${kube#v1.}"; minor="${minor%%.*}"
     # No -trimpath: it is part of the build cache's key, and the project's
     # test builds do not use it.
