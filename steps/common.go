@@ -126,7 +126,7 @@ func checkQuantity(key, q string) []Finding {
 	return nil
 }
 
-// checkHostPort checks host or host:port.
+// checkHost checks host or host:port.
 func checkHost(key, v string) []Finding {
 	if v == "" {
 		return []Finding{fail(key, "required but empty", "give a host name or IP address")}

@@ -68,14 +68,12 @@ func validateHarbor(a *answers.Answers) []Finding {
 		out = append(out, checkSecret("harbor.database.password", d.Password, "required")...)
 	}
 	if rd := h.Redis; rd.Type == "external" {
+		addrs := strings.Split(rd.Addr, ",")
 		if rd.Addr == "" {
 			out = append(out, fail("harbor.redis.addr", "required but empty", "give host:port, or a comma-separated list of Sentinels with sentinelMasterSet"))
+			addrs = nil
 		}
-		addrs := strings.Split(rd.Addr, ",")
 		for _, ad := range addrs {
-			if rd.Addr == "" {
-				break
-			}
 			ad = strings.TrimSpace(ad)
 			if _, _, err := net.SplitHostPort(ad); err != nil {
 				out = append(out, fail("harbor.redis.addr", fmt.Sprintf("%q is not host:port", ad), "e.g. redis.example.org:6379"))
