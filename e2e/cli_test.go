@@ -30,15 +30,17 @@ func binary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		if prebuilt := os.Getenv("HARBOR_INSTALLER_E2E_BINARY"); prebuilt != "" {
-			info, err := os.Stat(prebuilt)
-			switch {
-			case err != nil:
-				buildErr = fmt.Errorf("HARBOR_INSTALLER_E2E_BINARY: %w", err)
-			case info.IsDir() || info.Mode()&0o111 == 0:
-				buildErr = fmt.Errorf("HARBOR_INSTALLER_E2E_BINARY: %s is not an executable file", prebuilt)
-			default:
-				binPath = prebuilt
+			// LookPath checks an absolute path is an executable file,
+			// without searching PATH.
+			path, err := filepath.Abs(prebuilt)
+			if err == nil {
+				path, err = exec.LookPath(path)
 			}
+			if err != nil {
+				buildErr = fmt.Errorf("HARBOR_INSTALLER_E2E_BINARY: %w", err)
+				return
+			}
+			binPath = path
 			return
 		}
 		dir, err := os.MkdirTemp("", "harbor-installer-bin-")

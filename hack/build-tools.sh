@@ -102,12 +102,11 @@ module_version() { # go.mod module
 # build_module builds a main package from a tiny module pinned at an explicit
 # version: some modules' version lists are refused by the proxy, so
 # `go install pkg@version` fails where `go get pkg@version` works.
-#
-# MinIO runs in the test world, so it gets the test builds' flags (set
-# FLAGS_FROM_TESTS=1); the developer tools keep the default, optimised code.
-build_module() { # name module version pkg
-  local name="$1" mod="$2" v="$3" pkg="$4" flags=()
-  if [ "${FLAGS_FROM_TESTS:-0}" = 1 ]; then flags=("${TEST_BUILD_FLAGS[@]}"); fi
+# Any further arguments go to go build.
+build_module() { # name module version pkg [go build flags...]
+  local name="$1" mod="$2" v="$3" pkg="$4"
+  shift 4
+  local flags=("$@")
   have "$name-$v" && return
   log "building $name $v"
   local dir="$WORK/$name-$v"
@@ -122,10 +121,16 @@ build_module() { # name module version pkg
   log "built $name $v"
 }
 
+# build_minio builds the MinIO server. It runs in the test world, so it gets
+# the test builds' flags; the developer tools keep the default, optimised code.
+build_minio() {
+  build_module minio github.com/minio/minio "$MINIO_VERSION" github.com/minio/minio "${TEST_BUILD_FLAGS[@]}"
+}
+
 what="${1:-all}"
 case "$what" in
   kube|testworld) build_testworld ;;
-  minio) FLAGS_FROM_TESTS=1 build_module minio github.com/minio/minio "$MINIO_VERSION" github.com/minio/minio ;;
+  minio) build_minio ;;
   staticcheck) build_module staticcheck honnef.co/go/tools "$STATICCHECK_VERSION" honnef.co/go/tools/cmd/staticcheck ;;
   freeze) build_module freeze github.com/charmbracelet/freeze "$FREEZE_VERSION" github.com/charmbracelet/freeze ;;
   helm) build_module helm helm.sh/helm/v3 "$HELM_VERSION" helm.sh/helm/v3/cmd/helm ;;
@@ -133,7 +138,7 @@ case "$what" in
     # One after the other (`make tools`; hack/test.sh orders the two itself):
     # on two cores, builds side by side only compete for the CPU.
     build_testworld
-    FLAGS_FROM_TESTS=1 build_module minio github.com/minio/minio "$MINIO_VERSION" github.com/minio/minio
+    build_minio
     ;;
   *) echo "usage: $0 [testworld|minio|helm|staticcheck|freeze|all]" >&2; exit 2 ;;
 esac

@@ -17,11 +17,12 @@ GO="${GO:-go}"
 . "$ROOT/hack/buildflags.sh"
 
 if [ -z "${HARBOR_INSTALLER_E2E_BINARY:-}" ]; then
-  bindir="$(mktemp -d -t harbor-installer-e2e-bin.XXXXXX)"
-  trap 'rm -rf "$bindir"' EXIT
-  echo "$GO build ${TEST_BUILD_FLAGS[*]} -o $bindir/harbor-installer ."
-  (cd "$ROOT" && "$GO" build "${TEST_BUILD_FLAGS[@]}" -o "$bindir/harbor-installer" .)
-  export HARBOR_INSTALLER_E2E_BINARY="$bindir/harbor-installer"
+  # A fixed path (bin/ is ignored by git): go build leaves an up-to-date
+  # binary alone, so make test's unit and e2e runs link it once.
+  bin="$ROOT/bin/test/harbor-installer"
+  echo "$GO build ${TEST_BUILD_FLAGS[*]} -o $bin ."
+  (cd "$ROOT" && "$GO" build "${TEST_BUILD_FLAGS[@]}" -o "$bin" .)
+  export HARBOR_INSTALLER_E2E_BINARY="$bin"
 fi
 
 echo "$GO test ${TEST_BUILD_FLAGS[*]} $*"
