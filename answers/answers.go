@@ -14,18 +14,19 @@ const CurrentVersion = 1
 // Answers is everything the installer needs to know. Zero values are filled
 // from defaults.yaml, then the preset, then the answers file, then --set.
 type Answers struct {
-	Version int     `yaml:"version" doc:"Schema version of this file; must be 1."`
-	Preset  string  `yaml:"preset,omitempty" doc:"Preset the answers start from (see 'harbor-installer presets'). Its values lie under everything in this file."`
-	Cluster Cluster `yaml:"cluster" doc:"Which Kubernetes cluster to install into."`
-	Harbor  Harbor  `yaml:"harbor" doc:"Harbor itself."`
-	TLS     TLS     `yaml:"tls" doc:"How HTTPS is served for the registry's domain."`
-	Ingress Ingress `yaml:"ingress" doc:"The Ingress that exposes Harbor."`
-	Storage Storage `yaml:"storage" doc:"Block and file storage for Harbor's volumes (and MinIO's)."`
-	MinIO   MinIO   `yaml:"minio" doc:"Distributed MinIO in the cluster for Harbor's image blobs."`
-	S3      S3      `yaml:"s3" doc:"An external S3 store for image blobs, used instead of MinIO when minio.enabled is false and s3.endpoint is set."`
-	LDAP    LDAP    `yaml:"ldap" doc:"LDAP login for Harbor."`
-	Backup  Backup  `yaml:"backup" doc:"Velero backups of Harbor's namespace to the object store."`
-	Charts  Charts  `yaml:"charts" doc:"Where each Helm chart comes from and which version; defaults are pinned and tested."`
+	Version   int       `yaml:"version" doc:"Schema version of this file; must be 1."`
+	Preset    string    `yaml:"preset,omitempty" doc:"Preset the answers start from (see 'harbor-installer presets'). Its values lie under everything in this file."`
+	Cluster   Cluster   `yaml:"cluster" doc:"Which Kubernetes cluster to install into."`
+	Harbor    Harbor    `yaml:"harbor" doc:"Harbor itself."`
+	TLS       TLS       `yaml:"tls" doc:"How HTTPS is served for the registry's domain."`
+	Ingress   Ingress   `yaml:"ingress" doc:"The Ingress that exposes Harbor."`
+	Storage   Storage   `yaml:"storage" doc:"Block and file storage for Harbor's volumes (and MinIO's)."`
+	MinIO     MinIO     `yaml:"minio" doc:"Distributed MinIO in the cluster for Harbor's image blobs."`
+	S3        S3        `yaml:"s3" doc:"An external S3 store for image blobs, used instead of MinIO when minio.enabled is false and s3.endpoint is set."`
+	LDAP      LDAP      `yaml:"ldap" doc:"LDAP login for Harbor."`
+	Backup    Backup    `yaml:"backup" doc:"Velero backups of Harbor's namespace to the object store."`
+	Charts    Charts    `yaml:"charts" doc:"Where each Helm chart comes from and which version; defaults are pinned and tested."`
+	Migration Migration `yaml:"migration" doc:"Pull replication of images from the old registry into Harbor, on a schedule, so teams move without downtime."`
 }
 
 // Cluster selects the cluster. Empty fields follow client-go's loading rules
@@ -33,6 +34,7 @@ type Answers struct {
 type Cluster struct {
 	Kubeconfig string `yaml:"kubeconfig" doc:"Path of the kubeconfig file; empty follows KUBECONFIG, then ~/.kube/config."`
 	Context    string `yaml:"context" doc:"Context in the kubeconfig; empty uses its current context."`
+	Domain     string `yaml:"domain" doc:"The cluster's DNS suffix for Services (kubelet's --cluster-domain), used in in-cluster URLs such as MinIO's endpoint."`
 }
 
 // Harbor holds the settings of the Harbor release.
@@ -82,6 +84,8 @@ type Redis struct {
 type Project struct {
 	Name    string   `yaml:"name" doc:"Project name (lowercase letters, digits, . _ -)."`
 	Public  bool     `yaml:"public" doc:"Anyone may pull without logging in."`
+	Quota   string   `yaml:"quota" doc:"Storage quota as a Kubernetes quantity, e.g. 500Gi; empty for unlimited."`
+	Robot   bool     `yaml:"robot" doc:"Create a robot account for CI that may push and pull in this project; its secret is written once to a 0600 file."`
 	Members []Member `yaml:"members" doc:"LDAP groups given a role in the project."`
 }
 
@@ -132,6 +136,7 @@ type Trident struct {
 	BackendName   string    `yaml:"backendName" doc:"Name of the TridentBackendConfig."`
 	Username      string    `yaml:"username" doc:"ONTAP user for Trident."`
 	Password      SecretRef `yaml:"password" secret:"required" doc:"ONTAP password for Trident."`
+	CAFile        string    `yaml:"caFile" doc:"PEM CA bundle of the ONTAP management LIF's certificate; the checks verify with it and Trident's backend trusts it (trustedCACertificate)."`
 }
 
 // MinIO holds the in-cluster distributed MinIO settings.
@@ -179,6 +184,7 @@ type LDAP struct {
 	Enabled        bool      `yaml:"enabled" doc:"Use LDAP login (auth_mode ldap_auth). Settings become read-only in Harbor's UI."`
 	URL            string    `yaml:"url" doc:"ldap://host:389 or ldaps://host:636."`
 	StartTLS       bool      `yaml:"startTLS" doc:"Upgrade an ldap:// connection with StartTLS (checks only; Harbor itself uses ldaps:// for TLS)."`
+	AllowPlaintext bool      `yaml:"allowPlaintext" doc:"Accept an ldap:// URL although Harbor then sends the bind password in cleartext (Harbor never uses StartTLS); prefer ldaps://."`
 	BindDN         string    `yaml:"bindDN" doc:"DN Harbor binds as to search users."`
 	BindPassword   SecretRef `yaml:"bindPassword" secret:"required" doc:"Password of bindDN."`
 	BaseDN         string    `yaml:"baseDN" doc:"Where users are searched."`
@@ -220,4 +226,31 @@ type Chart struct {
 	Source  string `yaml:"source" doc:"https repository URL, oci:// reference, or a local chart directory or .tgz (air-gapped hosts)."`
 	Name    string `yaml:"name" doc:"Chart name in a repository (ignored for oci:// and local sources)."`
 	Version string `yaml:"version" doc:"Chart version."`
+}
+
+// Migration is pull replication from the old registry into Harbor.
+type Migration struct {
+	Enabled  bool            `yaml:"enabled" doc:"Create a registry endpoint for the old registry and a scheduled pull replication policy."`
+	Source   MigrationSource `yaml:"source" doc:"The old registry."`
+	Schedule string          `yaml:"schedule" doc:"Cron schedule in Harbor's six-field form (seconds first), e.g. '0 0 */12 * * *'; five-field input is converted."`
+	Rules    []MigrationRule `yaml:"rules" doc:"Which source repositories go to which Harbor project."`
+	StartNow bool            `yaml:"startNow" doc:"Start one replication run right after setup and report it to completion."`
+}
+
+// MigrationSource is the registry images move from.
+type MigrationSource struct {
+	Name     string    `yaml:"name" doc:"Name of the registry endpoint in Harbor."`
+	URL      string    `yaml:"url" doc:"Base URL of the old registry, e.g. https://old-registry.example.org."`
+	Type     string    `yaml:"type" enum:"docker-registry,harbor" doc:"Kind of registry: a Docker Distribution registry or another Harbor."`
+	Username string    `yaml:"username" doc:"User for the old registry; empty for anonymous pulls."`
+	Password SecretRef `yaml:"password" secret:"optional" doc:"Password of the old registry's user."`
+	CAFile   string    `yaml:"caFile" doc:"PEM CA bundle of the old registry's certificate (checks; Harbor trusts it through caBundleSecretName)."`
+	Insecure bool      `yaml:"insecure" doc:"Skip certificate verification for the old registry (not recommended)."`
+}
+
+// MigrationRule maps source repositories to a Harbor project.
+type MigrationRule struct {
+	Project string `yaml:"project" doc:"Harbor project the images land in (created if it is not in harbor.projects)."`
+	Filter  string `yaml:"filter" doc:"Source repository name filter, Harbor's doublestar syntax, e.g. team-a/**."`
+	Tag     string `yaml:"tag" doc:"Tag filter, e.g. v* or ** for all."`
 }

@@ -53,6 +53,23 @@ type Plan struct {
 	Secrets    []Secret  `yaml:"secrets"`
 	Releases   []Release `yaml:"releases"`
 	Objects    []Object  `yaml:"objects,omitempty"`
+	// ChartCopies lists where a chart itself copies a secret value into an
+	// object we cannot keep it out of (a ConfigMap, its own Secret, and so
+	// the Helm release record). Nothing else may hold a secret value.
+	ChartCopies []ChartCopy `yaml:"chartCopies,omitempty"`
+}
+
+// ChartCopy says that a chart stores a secret value itself.
+type ChartCopy struct {
+	// Release is the release whose chart makes the copy.
+	Release string `yaml:"release"`
+	// Secret (namespace/name) and Key name the installer Secret key copied.
+	Secret string `yaml:"secret"`
+	Key    string `yaml:"key"`
+	// Into names the objects the value lands in, e.g. "ConfigMap harbor-core".
+	Into []string `yaml:"into"`
+	// Why explains why no chart value avoids it.
+	Why string `yaml:"why"`
 }
 
 // Release is one Helm release.
@@ -67,6 +84,24 @@ type Release struct {
 	// Waits are the workloads and resources that must be ready before the
 	// release counts as installed, beyond what Helm itself waits for.
 	Waits []Wait `yaml:"waits"`
+	// Needs names the releases that must be ready (with the objects applied
+	// after them) before this one starts: the install runs releases as a
+	// dependency graph, and releases with no path between them side by side.
+	Needs []string `yaml:"needs,omitempty"`
+	// SecretRollouts name the pod annotation maps in Values that the engine
+	// stamps with the revisions of installer Secrets, so that a changed
+	// Secret rolls the pods that read it, and an unchanged one rolls nothing.
+	SecretRollouts []SecretRollout `yaml:"secretRollouts,omitempty"`
+}
+
+// SecretRollout ties a pod annotation map in a release's values to the
+// installer Secrets its pods read.
+type SecretRollout struct {
+	// Path is the dotted values path of a podAnnotations map, e.g.
+	// core.podAnnotations.
+	Path string `yaml:"path"`
+	// Secrets are namespace/name of installer Secrets (Plan.Secrets).
+	Secrets []string `yaml:"secrets"`
 }
 
 // Wait is one object to watch. Workloads (Deployment, StatefulSet,
@@ -100,6 +135,12 @@ type Secret struct {
 	// Purpose says which chart value or object uses it.
 	Purpose string      `yaml:"purpose"`
 	Keys    []SecretKey `yaml:"keys"`
+	// AdoptedBy names a release whose chart renders a Secret of this name
+	// itself and reads it back by lookup (Harbor's internal database
+	// password): the installer creates it first with Helm's ownership
+	// labels and annotations, so that Helm adopts it and the chart keeps
+	// its value instead of a default.
+	AdoptedBy string `yaml:"adoptedBy,omitempty"`
 }
 
 // SecretKey is one data key of a Secret and where its value comes from.
@@ -125,6 +166,11 @@ const (
 	// FromTemplate executes Template (text/template, see ExecTemplate) over
 	// Inputs, each resolved first.
 	FromTemplate = "template"
+	// FromKeyPair is one half of a key pair generated once per Secret and
+	// kept across runs: Part "key" (PEM private key) or "cert" (PEM
+	// self-signed certificate for CommonName). Harbor's core token signing
+	// pair uses it, so an upgrade does not log everyone out.
+	FromKeyPair = "keyPair"
 )
 
 // Charsets for generated values.
@@ -156,6 +202,9 @@ type Source struct {
 	// Template and Inputs build a value from several (FromTemplate).
 	Template string            `yaml:"template,omitempty"`
 	Inputs   map[string]Source `yaml:"inputs,omitempty"`
+	// Part and CommonName shape a key pair half (FromKeyPair).
+	Part       string `yaml:"part,omitempty"`
+	CommonName string `yaml:"commonName,omitempty"`
 }
 
 // Object is a non-Helm Kubernetes object the installer applies after the
@@ -203,6 +252,7 @@ func Build(a *answers.Answers) (*Plan, error) {
 			return nil, fmt.Errorf("render velero: %w", err)
 		}
 	}
+	addNeeds(p, a)
 	seen := map[string]bool{}
 	for _, r := range p.Releases {
 		seen[r.Namespace] = true
@@ -218,6 +268,33 @@ func Build(a *answers.Answers) (*Plan, error) {
 		sort.Slice(p.Secrets[i].Keys, func(x, y int) bool { return p.Secrets[i].Keys[x].Key < p.Secrets[i].Keys[y].Key })
 	}
 	return p, nil
+}
+
+// addNeeds draws the plan's dependency edges: the StorageClass that
+// Trident's release brings (with its backend, applied after it) must exist
+// before any release that claims volumes of it, and Velero's backup location
+// lives in MinIO. Harbor does not wait for MinIO: its registry retries the
+// bucket until MinIO answers, so the two install side by side.
+func addNeeds(p *Plan, a *answers.Answers) {
+	trident := ""
+	if a.Storage.Provider == "trident" && a.Storage.Trident.Install {
+		trident = tridentRelease
+	}
+	for i := range p.Releases {
+		r := &p.Releases[i]
+		switch r.Name {
+		case trident:
+			continue
+		case veleroRelease:
+			if a.MinIO.Enabled {
+				r.Needs = append(r.Needs, a.MinIO.ReleaseName)
+			}
+		default:
+			if trident != "" {
+				r.Needs = append(r.Needs, trident)
+			}
+		}
+	}
 }
 
 // Release returns the release named name, or nil.

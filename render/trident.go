@@ -6,6 +6,9 @@ import (
 	"github.com/harbor-installer/harbor-installer/answers"
 )
 
+// tridentRelease is the Trident operator's release name.
+const tridentRelease = "trident-operator"
+
 // addTrident installs the Trident operator, then (as Objects after it) an
 // ontap-nas TridentBackendConfig and the StorageClass every PVC uses. The
 // ONTAP credentials Secret is in Plan.Secrets with the others, so all secret
@@ -25,7 +28,7 @@ func addTrident(p *Plan, a *answers.Answers) error {
 		return fmt.Errorf("storage.trident.password: empty — give a reference such as env:TRIDENT_ONTAP_PASSWORD")
 	}
 	ns := t.Namespace
-	const release = "trident-operator"
+	const release = tridentRelease
 	creds := t.BackendName + "-ontap-credentials"
 	p.Secrets = append(p.Secrets, Secret{
 		Name: creds, Namespace: ns, Type: "Opaque",
