@@ -17,6 +17,12 @@ import (
 // Anything else is a literal secret, refused unless explicitly allowed.
 type SecretRef string
 
+// NewSecretRef makes a SecretRef from its written form (env:NAME, file:PATH,
+// "" or a literal). Code outside this package makes references only this way
+// and reads them only through methods, never by conversion, so that the
+// value can become unexported without touching callers.
+func NewSecretRef(s string) SecretRef { return SecretRef(s) }
+
 // SecretKind classifies a SecretRef.
 type SecretKind int
 
