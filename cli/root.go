@@ -56,8 +56,10 @@ type streams struct {
 func (s streams) isTerminal() bool {
 	in, ok1 := s.in.(*os.File)
 	out, ok2 := s.out.(*os.File)
-	return ok1 && ok2 && term.IsTerminal(int(in.Fd())) && term.IsTerminal(int(out.Fd()))
+	return ok1 && ok2 && isTerminalFd(in.Fd()) && isTerminalFd(out.Fd())
 }
+
+func isTerminalFd(fd uintptr) bool { return term.IsTerminal(int(fd)) }
 
 // Main runs the program with args and returns the process exit code.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -116,7 +118,7 @@ terminal, give a command and --answers FILE or --preset NAME.`,
 		},
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr("%v (see --help)", err) })
-	root.AddCommand(newRenderCmd(s), newValidateCmd(s), newInstallCmd(s), newPresetsCmd(s), newAnswersCmd(s), newVersionCmd(s))
+	root.AddCommand(newRenderCmd(s), newValidateCmd(s), newInstallCmd(s), newStatusCmd(s), newDiffCmd(s), newUninstallCmd(s), newPresetsCmd(s), newAnswersCmd(s), newVersionCmd(s))
 	return root
 }
 
