@@ -63,8 +63,15 @@ func isTerminalFd(fd uintptr) bool { return term.IsTerminal(int(fd)) }
 
 // Main runs the program with args and returns the process exit code.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	// SIGINT and SIGTERM cancel the context: the engine stops its Helm
+	// actions cleanly and the run exits 130.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	return mainContext(ctx, args, stdin, stdout, stderr)
+}
+
+// mainContext is Main under a given context (tests cancel it).
+func mainContext(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	s := streams{in: stdin, out: stdout, err: stderr}
 	root := newRoot(s)
 	root.SetArgs(args)
