@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/harbor-installer/harbor-installer/answers"
 	"github.com/harbor-installer/harbor-installer/kube/model"
@@ -23,6 +24,7 @@ import (
 func (r *run) release(ctx context.Context, rr *releaseRun) {
 	rel := rr.rel
 	o := r.e.o
+	deadline := r.now().Add(o.Timeout)
 	failWith := func(err error, b *model.Blocker) {
 		if ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
 			err = errors.New("interrupted before it was ready")
@@ -61,7 +63,7 @@ func (r *run) release(ctx context.Context, rr *releaseRun) {
 	if upgrade && st.Status == model.ReleaseDeployed && st.ChartVersion == rel.Chart.Version && SameValues(st.Values, values) {
 		rr.outcome, rr.revision = OutcomeUnchanged, st.Revision
 		r.emit(Event{Type: ReleaseUnchanged, Release: rel.Name, Namespace: rel.Namespace, Chart: rel.Chart.Name, Version: rel.Chart.Version, Revision: st.Revision})
-		if err := r.objects(ctx, rel); err != nil {
+		if err := r.objects(ctx, rel, deadline); err != nil {
 			failWith(err, blockerOf(err))
 		}
 		return
@@ -90,16 +92,16 @@ func (r *run) release(ctx context.Context, rr *releaseRun) {
 		rr.outcome = OutcomePlanned
 		r.emit(Event{Type: ReleasePlanned, Release: rel.Name, Namespace: rel.Namespace, Action: act, Revision: rr.revision,
 			Message: fmt.Sprintf("the server accepted the %s; %d objects would be applied", act, len(res.Objects))})
-		if err := r.objects(ctx, rel); err != nil {
+		if err := r.objects(ctx, rel, deadline); err != nil {
 			failWith(err, nil)
 		}
 		return
 	}
-	if err := r.wait(ctx, rel.Name, rel.Namespace, WatchTargets(rel, res.Objects)); err != nil {
+	if err := r.wait(ctx, rel.Name, rel.Namespace, WatchTargets(rel, res.Objects), deadline); err != nil {
 		failWith(err, blockerOf(err))
 		return
 	}
-	if err := r.objects(ctx, rel); err != nil {
+	if err := r.objects(ctx, rel, deadline); err != nil {
 		failWith(err, blockerOf(err))
 		return
 	}
@@ -109,7 +111,7 @@ func (r *run) release(ctx context.Context, rr *releaseRun) {
 
 // objects applies the plan objects that come after rel and waits for those
 // with Ready matches.
-func (r *run) objects(ctx context.Context, rel *render.Release) error {
+func (r *run) objects(ctx context.Context, rel *render.Release, deadline time.Time) error {
 	var targets []model.WatchTarget
 	for _, o := range r.plan.Objects {
 		if o.After != rel.Name {
@@ -131,7 +133,7 @@ func (r *run) objects(ctx context.Context, rel *render.Release) error {
 	if len(targets) == 0 || r.e.o.DryRun {
 		return nil
 	}
-	return r.wait(ctx, rel.Name, rel.Namespace, targets)
+	return r.wait(ctx, rel.Name, rel.Namespace, targets, deadline)
 }
 
 // objectMap is a plan object as the API takes it.

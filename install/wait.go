@@ -37,8 +37,9 @@ func blockerOf(err error) *model.Blocker {
 // wait watches targets until every one is ready. It warns (release.stalled,
 // naming the blocker) when nothing progressed for a third of StallAfter, and
 // fails naming the blocker at StallAfter or when the release's Timeout
-// passes: never a bare timeout.
-func (r *run) wait(ctx context.Context, release, namespace string, targets []model.WatchTarget) error {
+// passes (deadline: the release's start plus Timeout, Helm's operation
+// included): never a bare timeout.
+func (r *run) wait(ctx context.Context, release, namespace string, targets []model.WatchTarget, deadline time.Time) error {
 	if len(targets) == 0 {
 		return nil
 	}
@@ -56,8 +57,7 @@ func (r *run) wait(ctx context.Context, release, namespace string, targets []mod
 		})
 	}()
 	states := map[model.ObjectRef]model.ObjectStatus{}
-	start := r.now()
-	last := start
+	last := r.now()
 	warned := false
 	tick := time.NewTicker(checkEvery(o.StallAfter))
 	defer tick.Stop()
@@ -96,7 +96,7 @@ func (r *run) wait(ctx context.Context, release, namespace string, targets []mod
 			now := r.now()
 			stalled := now.Sub(last)
 			switch {
-			case now.Sub(start) >= o.Timeout:
+			case !now.Before(deadline):
 				return &blockedError{what: fmt.Sprintf("not ready after --timeout %s", o.Timeout), blocker: r.blocker(ctx, targets), waiting: describe(targets, states)}
 			case stalled >= o.StallAfter:
 				return &blockedError{what: fmt.Sprintf("no progress for %s (--stall-after)", o.StallAfter), blocker: r.blocker(ctx, targets), waiting: describe(targets, states)}
