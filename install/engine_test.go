@@ -452,3 +452,21 @@ func TestBundleRedactsSecrets(t *testing.T) {
 		t.Error("bundle has no redactions or no evidence")
 	}
 }
+
+func TestUnchangedButNotReadyFails(t *testing.T) {
+	f := newFake()
+	p := &render.Plan{Releases: []render.Release{rel("harbor")}}
+	if _, err := New(f, Options{}).Run(context.Background(), p, nil); err != nil {
+		t.Fatal(err)
+	}
+	f.watch["harbor"] = []model.ObjectStatus{{State: model.InProgress, Ready: 0, Desired: 1, Message: "Ready: 0/1"}}
+	f.blocker = &model.Blocker{Ref: model.ObjectRef{Kind: "Pod", Name: "harbor-7c9"}, Phase: "CrashLoopBackOff", LogTail: []string{"panic: boom"}}
+	var rec recorder
+	_, err := New(f, Options{StallAfter: 150 * time.Millisecond, BundleDir: t.TempDir()}).Run(context.Background(), p, rec.sink)
+	if err == nil || !strings.Contains(err.Error(), "Pod harbor-7c9 CrashLoopBackOff") {
+		t.Fatalf("err = %v, want the crashing pod named", err)
+	}
+	if rec.release("harbor", ReleaseUnchanged) == nil || rec.release("harbor", ReleaseFailed) == nil {
+		t.Error("want release.unchanged then release.failed")
+	}
+}

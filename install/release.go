@@ -63,6 +63,16 @@ func (r *run) release(ctx context.Context, rr *releaseRun) {
 	if upgrade && st.Status == model.ReleaseDeployed && st.ChartVersion == rel.Chart.Version && SameValues(st.Values, values) {
 		rr.outcome, rr.revision = OutcomeUnchanged, st.Revision
 		r.emit(Event{Type: ReleaseUnchanged, Release: rel.Name, Namespace: rel.Namespace, Chart: rel.Chart.Name, Version: rel.Chart.Version, Revision: st.Revision})
+		// Deployed is Helm's word, not readiness: a run that failed on a
+		// stalled pod left the release deployed. The watch's first report
+		// settles it at once when everything is ready.
+		if !o.DryRun {
+			if err := r.wait(ctx, rel.Name, rel.Namespace, WatchTargets(rel, nil), deadline); err != nil {
+				rr.outcome = ""
+				failWith(err, blockerOf(err))
+				return
+			}
+		}
 		if err := r.objects(ctx, rel, deadline); err != nil {
 			failWith(err, blockerOf(err))
 		}

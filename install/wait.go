@@ -59,7 +59,7 @@ func (r *run) wait(ctx context.Context, release, namespace string, targets []mod
 	states := map[model.ObjectRef]model.ObjectStatus{}
 	last := r.now()
 	warned := false
-	tick := time.NewTicker(checkEvery(o.StallAfter))
+	tick := time.NewTicker(checkEvery(min(o.StallAfter, o.Timeout)))
 	defer tick.Stop()
 	for {
 		if allReady(targets, states) {
@@ -115,8 +115,8 @@ func (r *run) wait(ctx context.Context, release, namespace string, targets []mod
 
 // checkEvery is how often stalls are checked: often enough to warn and
 // fail close to their thresholds.
-func checkEvery(stallAfter time.Duration) time.Duration {
-	d := stallAfter / 12
+func checkEvery(window time.Duration) time.Duration {
+	d := window / 12
 	if d > time.Second {
 		d = time.Second
 	}
