@@ -60,12 +60,13 @@ Ctrl-C stops cleanly and prints the command that resumes (exit code 130).`,
 			if f.timeout <= 0 || f.stallAfter <= 0 || f.checkTimeout <= 0 {
 				return usageErr("--timeout, --stall-after and --check-timeout must be positive, e.g. 10m, 60s, 5s")
 			}
-			if !f.yes && !f.dryRun && !s.isTerminal() {
-				return usageErr("install changes the cluster and asks first, but there is no terminal to ask on: pass --yes to install without the question (the checks still run)")
-			}
 			l, err := af.load(s.err)
 			if err != nil {
 				return err
+			}
+			// Before the checks, which take a while: say at once what is missing.
+			if !f.yes && !f.dryRun && !s.isTerminal() {
+				return usageErr("install changes the cluster and asks first, but there is no terminal to ask on: pass --yes to install without the question (the checks still run)")
 			}
 			msgs := s.out
 			if f.output == "json" {
