@@ -470,3 +470,21 @@ func TestUnchangedButNotReadyFails(t *testing.T) {
 		t.Error("want release.unchanged then release.failed")
 	}
 }
+
+func TestStallInsideHelmCancelsIt(t *testing.T) {
+	f := newFake()
+	f.block["harbor"] = make(chan struct{}) // a hook that never completes
+	f.watch["harbor"] = []model.ObjectStatus{{State: model.InProgress, Ready: 0, Desired: 1}}
+	f.blocker = &model.Blocker{Ref: model.ObjectRef{Kind: "Pod", Name: "harbor-core-1"}, Phase: "ImagePullBackOff", Reason: "Failed", Message: "pull access denied"}
+	var rec recorder
+	_, err := New(f, Options{StallAfter: 200 * time.Millisecond, BundleDir: t.TempDir()}).Run(context.Background(), &render.Plan{Releases: []render.Release{rel("harbor")}}, rec.sink)
+	if err == nil || !strings.Contains(err.Error(), "Pod harbor-core-1 ImagePullBackOff: Failed pull access denied") {
+		t.Fatalf("err = %v", err)
+	}
+	if index(f.callList(), "apply cancelled harbor") < 0 {
+		t.Error("the stalled Helm operation was not cancelled")
+	}
+	if len(rec.of(ObjectProgress)) == 0 {
+		t.Error("no progress shown while Helm ran")
+	}
+}

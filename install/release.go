@@ -67,7 +67,7 @@ func (r *run) release(ctx context.Context, rr *releaseRun) {
 		// stalled pod left the release deployed. The watch's first report
 		// settles it at once when everything is ready.
 		if !o.DryRun {
-			if err := r.wait(ctx, rel.Name, rel.Namespace, WatchTargets(rel, nil), deadline); err != nil {
+			if _, err := r.wait(ctx, rel.Name, rel.Namespace, WatchTargets(rel, nil), deadline, nil); err != nil {
 				rr.outcome = ""
 				failWith(err, blockerOf(err))
 				return
@@ -90,6 +90,23 @@ func (r *run) release(ctx context.Context, rr *releaseRun) {
 	r.emit(ev)
 	spec := model.ReleaseSpec{Name: rel.Name, Namespace: rel.Namespace, Chart: ChartSource(rel.Chart), Values: values, Upgrade: upgrade, DryRun: o.DryRun, Timeout: o.Timeout}
 	rr.applied = !o.DryRun
+	if !o.DryRun {
+		res, err := r.applyAndWait(ctx, rel, spec, act, deadline)
+		if res != nil && res.Revision > 0 {
+			rr.revision = res.Revision
+		}
+		if err != nil {
+			failWith(err, blockerOf(err))
+			return
+		}
+		if err := r.objects(ctx, rel, deadline); err != nil {
+			failWith(err, blockerOf(err))
+			return
+		}
+		rr.outcome = OutcomeReady
+		r.emit(Event{Type: ReleaseReady, Release: rel.Name, Namespace: rel.Namespace, Revision: rr.revision})
+		return
+	}
 	res, err := r.e.b.Apply(ctx, spec)
 	if err != nil {
 		failWith(fmt.Errorf("helm %s: %w", act, err), nil)
@@ -98,25 +115,33 @@ func (r *run) release(ctx context.Context, rr *releaseRun) {
 	if res.Revision > 0 {
 		rr.revision = res.Revision
 	}
-	if o.DryRun {
+	{
 		rr.outcome = OutcomePlanned
 		r.emit(Event{Type: ReleasePlanned, Release: rel.Name, Namespace: rel.Namespace, Action: act, Revision: rr.revision,
 			Message: fmt.Sprintf("the server accepted the %s; %d objects would be applied", act, len(res.Objects))})
 		if err := r.objects(ctx, rel, deadline); err != nil {
 			failWith(err, nil)
 		}
-		return
 	}
-	if err := r.wait(ctx, rel.Name, rel.Namespace, WatchTargets(rel, res.Objects), deadline); err != nil {
-		failWith(err, blockerOf(err))
-		return
+}
+
+// applyAndWait runs Helm's install or upgrade and watches the release's
+// objects at the same time: progress shows while Helm's hooks run, and a
+// stall inside Helm's operation is named and cancels it.
+func (r *run) applyAndWait(ctx context.Context, rel *render.Release, spec model.ReleaseSpec, act Action, deadline time.Time) (*model.ReleaseResult, error) {
+	actx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan applyResult, 1)
+	started := make(chan model.ReleaseResult, 1)
+	ap := &applying{
+		what: "helm " + string(act), done: done, started: started, cancel: cancel,
+		targets: func(res model.ReleaseResult) []model.WatchTarget { return WatchTargets(rel, res.Objects) },
 	}
-	if err := r.objects(ctx, rel, deadline); err != nil {
-		failWith(err, blockerOf(err))
-		return
-	}
-	rr.outcome = OutcomeReady
-	r.emit(Event{Type: ReleaseReady, Release: rel.Name, Namespace: rel.Namespace, Revision: rr.revision})
+	go func() {
+		res, err := r.e.b.Apply(actx, spec)
+		done <- applyResult{res, err}
+	}()
+	return r.wait(ctx, rel.Name, rel.Namespace, WatchTargets(rel, nil), deadline, ap)
 }
 
 // objects applies the plan objects that come after rel and waits for those
@@ -143,7 +168,8 @@ func (r *run) objects(ctx context.Context, rel *render.Release, deadline time.Ti
 	if len(targets) == 0 || r.e.o.DryRun {
 		return nil
 	}
-	return r.wait(ctx, rel.Name, rel.Namespace, targets, deadline)
+	_, err := r.wait(ctx, rel.Name, rel.Namespace, targets, deadline, nil)
+	return err
 }
 
 // objectMap is a plan object as the API takes it.

@@ -34,54 +34,141 @@ func blockerOf(err error) *model.Blocker {
 	return nil
 }
 
-// wait watches targets until every one is ready. It warns (release.stalled,
-// naming the blocker) when nothing progressed for a third of StallAfter, and
-// fails naming the blocker at StallAfter or when the release's Timeout
-// passes (deadline: the release's start plus Timeout, Helm's operation
-// included): never a bare timeout.
-func (r *run) wait(ctx context.Context, release, namespace string, targets []model.WatchTarget, deadline time.Time) error {
-	if len(targets) == 0 {
-		return nil
-	}
+// applying is a Helm operation still running while the engine watches: a
+// chart's post-install hook can wait on the release's own workloads, so
+// Apply may return only once they are ready, and a stall must be named
+// (and the operation cancelled) while it runs.
+type applying struct {
+	// what is "helm install" or "helm upgrade", for errors.
+	what string
+	done <-chan applyResult
+	// started reports the revision's objects as soon as Helm stored it
+	// (optional: a backend may only report them when Apply returns).
+	started <-chan model.ReleaseResult
+	cancel  func()
+	// targets turns a result into what to watch.
+	targets func(model.ReleaseResult) []model.WatchTarget
+}
+
+type applyResult struct {
+	res *model.ReleaseResult
+	err error
+}
+
+// watchUpdate is one report of a watch; gen tells which watch made it.
+type watchUpdate struct {
+	gen int
+	s   model.ObjectStatus
+}
+
+type watchEnd struct {
+	gen int
+	err error
+}
+
+// wait watches targets until every one is ready and the Helm operation in
+// ap (if any) has returned. It warns (release.stalled, naming the blocker)
+// when nothing progressed for a third of StallAfter, and fails naming the
+// blocker at StallAfter or at deadline (the release's start plus Timeout,
+// Helm's operation included): never a bare timeout. A failure or ctx's end
+// cancels the Helm operation and waits for it to stop, so that nothing is
+// left pending.
+func (r *run) wait(ctx context.Context, release, namespace string, targets []model.WatchTarget, deadline time.Time, ap *applying) (*model.ReleaseResult, error) {
 	o := r.e.o
-	wctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	updates := make(chan model.ObjectStatus, 64)
-	watchErr := make(chan error, 1)
-	go func() {
-		watchErr <- r.e.b.Watch(wctx, targets, func(s model.ObjectStatus) {
+	updates := make(chan watchUpdate, 64)
+	ended := make(chan watchEnd, 4)
+	gen := 0
+	stopWatch := func() {}
+	defer func() { stopWatch() }()
+	states := map[model.ObjectRef]model.ObjectStatus{}
+	shown := map[model.ObjectRef]model.ObjectStatus{}
+	startWatch := func(ts []model.WatchTarget) {
+		stopWatch()
+		gen++
+		targets, states = ts, map[model.ObjectRef]model.ObjectStatus{}
+		if len(ts) == 0 {
+			stopWatch = func() {}
+			return
+		}
+		wctx, cancel := context.WithCancel(ctx)
+		stopWatch = cancel
+		g := gen
+		go func() {
+			err := r.e.b.Watch(wctx, ts, func(s model.ObjectStatus) {
+				select {
+				case updates <- watchUpdate{g, s}:
+				case <-wctx.Done():
+				}
+			})
 			select {
-			case updates <- s:
+			case ended <- watchEnd{g, err}:
 			case <-wctx.Done():
 			}
-		})
-	}()
-	states := map[model.ObjectRef]model.ObjectStatus{}
+		}()
+	}
+	startWatch(targets)
+	inFlight := ap != nil
+	var res *model.ReleaseResult
+	// abort stops the Helm operation and waits until it has.
+	abort := func(err error) (*model.ReleaseResult, error) {
+		if inFlight {
+			ap.cancel()
+			<-ap.done
+		}
+		return nil, err
+	}
 	last := r.now()
 	warned := false
 	tick := time.NewTicker(checkEvery(min(o.StallAfter, o.Timeout)))
 	defer tick.Stop()
 	for {
-		if allReady(targets, states) {
-			return nil
+		if !inFlight && allReady(targets, states) {
+			return res, nil
+		}
+		var done <-chan applyResult
+		var started <-chan model.ReleaseResult
+		if inFlight {
+			done, started = ap.done, ap.started
 		}
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
-		case err := <-watchErr:
-			if ctx.Err() != nil {
-				return ctx.Err()
+			return abort(ctx.Err())
+		case sr := <-started:
+			last, warned = r.now(), false
+			startWatch(ap.targets(sr))
+		case ar := <-done:
+			inFlight = false
+			if ar.err != nil {
+				return nil, fmt.Errorf("%s: %w", ap.what, ar.err)
 			}
+			res = ar.res
+			last, warned = r.now(), false
+			// A fresh watch: states seen before Helm finished may describe
+			// the previous revision's objects.
+			startWatch(ap.targets(*res))
+		case we := <-ended:
+			if we.gen != gen {
+				continue
+			}
+			if ctx.Err() != nil {
+				return abort(ctx.Err())
+			}
+			err := we.err
 			if err == nil {
 				err = errors.New("the watch ended")
 			}
-			return fmt.Errorf("watch %s: %w", describe(targets, states), err)
-		case s := <-updates:
-			prev, seen := states[s.Ref]
+			return abort(fmt.Errorf("watch %s: %w", describe(targets, states), err))
+		case u := <-updates:
+			if u.gen != gen {
+				continue
+			}
+			s := u.s
 			states[s.Ref] = s
+			prev, seen := shown[s.Ref]
 			if seen && prev.State == s.State && prev.Ready == s.Ready && prev.Desired == s.Desired {
 				continue
 			}
+			shown[s.Ref] = s
 			last, warned = r.now(), false
 			ref := s.Ref
 			r.emit(Event{Type: ObjectProgress, Release: release, Namespace: namespace, Object: &ref, State: s.State, Ready: s.Ready, Desired: s.Desired, Message: s.Message})
@@ -90,20 +177,20 @@ func (r *run) wait(ctx context.Context, release, namespace string, targets []mod
 				if b == nil {
 					b = &model.Blocker{Ref: s.Ref, Phase: "Failed", Message: s.Message}
 				}
-				return &blockedError{what: fmt.Sprintf("%s failed", s.Ref), blocker: b}
+				return abort(&blockedError{what: fmt.Sprintf("%s failed", s.Ref), blocker: b})
 			}
 		case <-tick.C:
 			now := r.now()
 			stalled := now.Sub(last)
 			switch {
 			case !now.Before(deadline):
-				return &blockedError{what: fmt.Sprintf("not ready after --timeout %s", o.Timeout), blocker: r.blocker(ctx, targets), waiting: describe(targets, states)}
+				return abort(&blockedError{what: fmt.Sprintf("not ready after --timeout %s", o.Timeout), blocker: r.blocker(ctx, targets), waiting: r.waiting(targets, states, inFlight)})
 			case stalled >= o.StallAfter:
-				return &blockedError{what: fmt.Sprintf("no progress for %s (--stall-after)", o.StallAfter), blocker: r.blocker(ctx, targets), waiting: describe(targets, states)}
+				return abort(&blockedError{what: fmt.Sprintf("no progress for %s (--stall-after)", o.StallAfter), blocker: r.blocker(ctx, targets), waiting: r.waiting(targets, states, inFlight)})
 			case stalled >= o.StallAfter/3 && !warned:
 				warned = true
 				b := r.blocker(ctx, pending(targets, states))
-				msg := "no progress; waiting on " + describe(targets, states)
+				msg := "no progress; waiting on " + r.waiting(targets, states, inFlight)
 				if b != nil {
 					msg = "no progress: " + b.String()
 				}
@@ -111,6 +198,18 @@ func (r *run) wait(ctx context.Context, release, namespace string, targets []mod
 			}
 		}
 	}
+}
+
+// waiting says what a wait is on when no blocker is known.
+func (r *run) waiting(targets []model.WatchTarget, states map[model.ObjectRef]model.ObjectStatus, inFlight bool) string {
+	d := describe(targets, states)
+	if inFlight {
+		if d == "" {
+			return "Helm's operation (its hooks)"
+		}
+		return "Helm's operation (its hooks) and " + d
+	}
+	return d
 }
 
 // checkEvery is how often stalls are checked: often enough to warn and
