@@ -67,6 +67,12 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	// actions cleanly and the run exits 130.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// After the first signal the default action returns: a second Ctrl-C
+	// kills at once (a release may then be left pending: --recover).
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 	return mainContext(ctx, args, stdin, stdout, stderr)
 }
 
