@@ -126,6 +126,7 @@ func (w *watcher) startTarget(ctx context.Context, i int, gvr schema.GroupVersio
 // watch errors (a dropped connection) are retried by the informer.
 func (w *watcher) watchErrors(si cache.SharedIndexInformer, what string) {
 	_ = si.SetWatchErrorHandlerWithContext(func(_ context.Context, _ *cache.Reflector, err error) {
+		w.b.opts.Logf("watch %s: %v", what, err)
 		if isRefused(err) {
 			select {
 			case w.errs <- fmt.Errorf("watch %s: %w", what, err):
