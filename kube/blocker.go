@@ -151,7 +151,9 @@ func podBlocker(p *corev1.Pod, warnings map[eventKey]corev1.Event) *candidate {
 		default:
 			continue
 		}
-		c := &candidate{rank: 1, b: model.Blocker{Ref: ref, Phase: w.Reason, Reason: w.Reason, Message: oneLine(w.Message)}}
+		// The state word is the Phase; Reason is left to a Warning event
+		// so that the line does not say it twice.
+		c := &candidate{rank: 1, b: model.Blocker{Ref: ref, Phase: w.Reason, Message: oneLine(w.Message)}}
 		if c.b.Message == "" {
 			c.b.Message = "container " + cs.Name + " image " + cs.Image
 		} else {

@@ -59,7 +59,7 @@ func TestBlocker(t *testing.T) {
 		typed: []runtime.Object{pod("core-1", "core", corev1.PodPending, "", "ImagePullBackOff"),
 			pod("other-1", "other", corev1.PodPending, "", "ErrImagePull")},
 		targets: []model.WatchTarget{target("Deployment", "core")},
-		want:    "Pod core-1 ImagePullBackOff: ImagePullBackOff container app: back-off pulling",
+		want:    "Pod core-1 ImagePullBackOff: container app: back-off pulling",
 	}, {
 		name: "pvc before the pod it holds",
 		typed: []runtime.Object{pod("registry-1", "registry", corev1.PodPending, "data-registry", ""), pendingPVC,
@@ -78,7 +78,7 @@ func TestBlocker(t *testing.T) {
 		name:    "crash loop with logs",
 		typed:   []runtime.Object{pod("jobservice-1", "jobservice", corev1.PodRunning, "", "CrashLoopBackOff")},
 		targets: []model.WatchTarget{target("Deployment", "jobservice")},
-		want:    "Pod jobservice-1 CrashLoopBackOff: CrashLoopBackOff container app: back-off pulling",
+		want:    "Pod jobservice-1 CrashLoopBackOff: container app: back-off pulling",
 		logs:    true,
 	}, {
 		name:    "healthy",
