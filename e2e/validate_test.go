@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -444,6 +445,14 @@ ldap:
 	fs = run(load(t, edit(t, y, "url: "+s.LDAP.LDAPSURL, "url: "+s.LDAP.URL+"\n  startTLS: true")))
 	if bad := keysAt(fs, steps.Fail); len(bad) > 0 {
 		t.Errorf("StartTLS: fails on %v:\n%s", bad, dump(fs))
+	}
+	// StartTLS worked for the checks, but Harbor never uses it: the live
+	// check says so, and the field check refuses ldap:// with a bind password.
+	if got := keysAt(fs, steps.Warn); !slices.Contains(got, "ldap.startTLS") {
+		t.Errorf("StartTLS: no warning that it proves nothing for Harbor (warns on %v):\n%s", got, dump(fs))
+	}
+	if got := keysAt(steps.FieldFindings(load(t, edit(t, y, "url: "+s.LDAP.LDAPSURL, "url: "+s.LDAP.URL+"\n  startTLS: true"))), steps.Fail); !slices.Contains(got, "ldap.url") {
+		t.Errorf("StartTLS: field checks do not fail ldap.url for Harbor's cleartext bind (fail on %v)", got)
 	}
 	fs = run(load(t, edit(t, y, "caFile: "+s.LDAP.CAFile, "caFile: \"\"")))
 	if got := keysAt(fs, steps.Fail); strings.Join(got, ",") != "ldap.caFile" {
