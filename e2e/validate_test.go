@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
 	"github.com/harbor-installer/harbor-installer/answers"
@@ -101,6 +104,17 @@ func (w *validateWorld) prepare(ctx context.Context) error {
 		}
 	}
 	s := w.services
+	// validate never creates buckets, so the external-S3 answers need
+	// theirs made here, as an admin would beforehand.
+	mc, err := w.minioClient()
+	if err != nil {
+		return err
+	}
+	for _, b := range []string{"harbor-blobs", "harbor-backups"} {
+		if err := mc.MakeBucket(ctx, b, minio.MakeBucketOptions{Region: s.MinIO.Region}); err != nil && minio.ToErrorResponse(err).Code != "BucketAlreadyOwnedByYou" {
+			return fmt.Errorf("make bucket %s: %w", b, err)
+		}
+	}
 	for k, v := range map[string]string{
 		"E2E_LDAP_BIND_PASSWORD":  s.LDAP.BindPassword,
 		"E2E_LDAP_WRONG_PASSWORD": "not-the-bind-password",
@@ -114,6 +128,15 @@ func (w *validateWorld) prepare(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// minioClient talks to the harness MinIO as its root user.
+func (w *validateWorld) minioClient() (*minio.Client, error) {
+	m := w.services.MinIO
+	return minio.New(m.Addr, &minio.Options{
+		Creds: credentials.NewStaticV4(m.RootUser, m.RootPassword, ""), Secure: m.Secure, Region: m.Region,
+		Transport: &http.Transport{TLSClientConfig: m.ClientTLS()},
+	})
 }
 
 // correctAnswers is an on-prem answers file that is right in every respect:
