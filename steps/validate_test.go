@@ -235,3 +235,23 @@ func TestLDAPNeverSecureForHarbor(t *testing.T) {
 		}
 	}
 }
+
+// TestRedisPasswordCopiesNamed: with external Redis and a password the
+// field checks warn on harbor.redis.password naming the ConfigMaps the
+// chart copies it into and the release record; without one, no warning.
+func TestRedisPasswordCopiesNamed(t *testing.T) {
+	a := base(t, "dev", "harbor.redis.type=external", "harbor.redis.addr=redis.example.org:6379", "harbor.redis.password=env:HOME", "harbor.metrics=true")
+	got := findingsFor(FieldFindings(a), "harbor.redis.password", Warn)
+	if len(got) != 1 {
+		t.Fatalf("want one warning on harbor.redis.password, got %v", got)
+	}
+	for _, cm := range []string{"harbor-core", "harbor-jobservice", "harbor-registry", "harbor-exporter", "release record"} {
+		if !strings.Contains(got[0].Seen, cm) {
+			t.Errorf("warning does not name %s: %s", cm, got[0].Seen)
+		}
+	}
+	a = base(t, "dev", "harbor.redis.type=external", "harbor.redis.addr=redis.example.org:6379")
+	if got := findingsFor(FieldFindings(a), "harbor.redis.password", Warn); len(got) > 0 {
+		t.Errorf("warning without a password: %v", got)
+	}
+}
