@@ -227,6 +227,26 @@ func TestONTAP(t *testing.T) {
 		wantLevel(t, fs, "storage.trident.managementLIF", Warn)
 		wantLevel(t, fs, "storage.trident.svm", OK)
 	})
+	t.Run("caFile verifies the LIF", func(t *testing.T) {
+		ca := writeFile(t, "ontap-ca.pem", pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}))
+		a := ontapAnswers(t, srv.LIF(), "svm_harbor", "s3cret-ontap")
+		a.Storage.Trident.CAFile = ca
+		// nil roots: only the CA file can make it verify.
+		fs := checkONTAP(ctx, a, answerTimeout, nil)
+		wantNoFail(t, fs)
+		wantLevel(t, fs, "storage.trident.caFile", OK)
+		wantLevel(t, fs, "storage.trident.managementLIF", OK)
+
+		// Another CA: a fail on caFile, no fallback to an unverified connection.
+		a.Storage.Trident.CAFile = writeFile(t, "other-ca.pem", newTestCA(t).pem)
+		fs = checkONTAP(ctx, a, answerTimeout, srv.Pool())
+		wantLevel(t, fs, "storage.trident.caFile", Fail)
+		if len(findingsFor(fs, "storage.trident.svm", OK)) > 0 {
+			t.Errorf("went on after the CA file failed:\n%s", dump(fs))
+		}
+		a.Storage.Trident.CAFile = filepath.Join(t.TempDir(), "missing.pem")
+		wantLevel(t, checkONTAP(ctx, a, answerTimeout, nil), "storage.trident.caFile", Fail)
+	})
 	t.Run("svm-scoped account", func(t *testing.T) {
 		srv.Lock()
 		srv.SVMScoped = true

@@ -50,6 +50,7 @@ func validateStorage(a *answers.Answers) []Finding {
 			out = append(out, checkSecret("storage.trident.password", t.Password, "required")...)
 			out = append(out, checkK8sName("storage.trident.namespace", t.Namespace, true)...)
 			out = append(out, checkK8sName("storage.trident.backendName", t.BackendName, false)...)
+			out = append(out, checkFile("storage.trident.caFile", t.CAFile, false)...)
 		}
 	}
 
