@@ -13,8 +13,8 @@ func harborStep() Step {
 	return Step{
 		Name:     "harbor",
 		Title:    "Harbor",
-		Keys:     []string{"harbor"},
-		Validate: validateHarbor,
+		Keys:     []string{"harbor", "migration"},
+		Validate: func(a *answers.Answers) []Finding { return append(validateHarbor(a), validateMigration(a)...) },
 		Check:    harborLive,
 	}
 }

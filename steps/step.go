@@ -81,7 +81,7 @@ type Step struct {
 func All() []Step {
 	return []Step{
 		clusterStep(), domainStep(), tlsStep(), ingressStep(), storageStep(),
-		withLive(minioStep(), minioSecretsLive), ldapStep(), harborStep(), backupStep(),
+		withLive(minioStep(), minioSecretsLive), ldapStep(), withLive(harborStep(), migrationLive), backupStep(),
 	}
 }
 
