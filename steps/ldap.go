@@ -52,9 +52,9 @@ func validateLDAP(a *answers.Answers) []Finding {
 	u, err := url.Parse(l.URL)
 	switch {
 	case l.URL == "":
-		out = append(out, fail("ldap.url", "required but empty", "give ldaps://host:636 or ldap://host:389"))
+		out = append(out, fail("ldap.url", "required but empty", "give ldaps://host:636"))
 	case err != nil || (u.Scheme != "ldap" && u.Scheme != "ldaps") || u.Host == "":
-		out = append(out, fail("ldap.url", fmt.Sprintf("%q is not an ldap:// or ldaps:// URL", l.URL), "write ldaps://host:636 or ldap://host:389"))
+		out = append(out, fail("ldap.url", fmt.Sprintf("%q is not an ldap:// or ldaps:// URL", l.URL), "write ldaps://host:636"))
 	default:
 		if h, _, err := net.SplitHostPort(u.Host); err == nil {
 			_ = h
