@@ -53,3 +53,7 @@ func (s *SecretRef) UnmarshalYAML(n *yaml.Node) error {
 
 // IsZero reports the empty reference (for omitempty encoders).
 func (s SecretRef) IsZero() bool { return s.raw() == "" }
+
+// Equal compares written forms. Use it, not ==, which compares the hidden
+// pointers (go-cmp and similar tools call Equal too).
+func (s SecretRef) Equal(o SecretRef) bool { return s.raw() == o.raw() }

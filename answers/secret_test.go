@@ -79,6 +79,9 @@ func TestSecretRefYAMLRoundTrip(t *testing.T) {
 	if err := yaml.Unmarshal([]byte("bindPassword: [a]\n"), &l); err == nil {
 		t.Error("a list as secret reference decoded")
 	}
+	if !NewSecretRef("env:A").Equal(NewSecretRef("env:A")) || NewSecretRef("env:A").Equal(NewSecretRef("env:B")) || !NewSecretRef("").Equal(SecretRef{}) {
+		t.Error("Equal does not compare written forms")
+	}
 	if NewSecretRef("").Kind() != SecretEmpty || (SecretRef{}).Kind() != SecretEmpty {
 		t.Error("empty reference is not SecretEmpty")
 	}
