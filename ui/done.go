@@ -36,9 +36,19 @@ func (m *Model) doneView(h int) string {
 	st := m.st
 	var b strings.Builder
 	writeSummary(&b, m.done, m.result, st, true)
-	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
-	for i := range lines {
-		lines[i] = " " + lines[i]
+	var lines []string
+	for _, l := range strings.Split(strings.TrimRight(b.String(), "\n"), "\n") {
+		if len([]rune(stripANSI(l))) <= m.width-4 {
+			lines = append(lines, " "+l)
+			continue
+		}
+		indent := strings.Repeat(" ", len(l)-len(strings.TrimLeft(l, " "))+2)
+		for _, wl := range wrap(l, m.width-4, indent) {
+			if !strings.HasPrefix(wl, " ") && strings.HasPrefix(l, " ") {
+				wl = indent[:len(indent)-2] + wl
+			}
+			lines = append(lines, " "+wl)
+		}
 	}
 	return strings.Join(lines, "\n")
 }
@@ -98,7 +108,9 @@ func writeSummary(w io.Writer, d doneScreen, r Result, st *Styles, styled bool) 
 			fmt.Fprintln(w, "  log in as  "+s.AdminUser)
 		}
 		if s.AdminPasswordCommand != "" {
-			fmt.Fprintln(w, "  password   "+s.AdminPasswordCommand)
+			// On a line of its own, whole, to copy and paste.
+			fmt.Fprintln(w, "  password   printed by:")
+			fmt.Fprintln(w, "    "+s.AdminPasswordCommand)
 		}
 		fmt.Fprintln(w)
 	}

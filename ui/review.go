@@ -195,12 +195,12 @@ func (m *Model) reviewView(h int) string {
 		lines = append(lines, st.Subtitle.Render("Plan")+st.Dim.Render("  namespaces "+strings.Join(r.plan.Namespaces, ", ")))
 		for i, rel := range r.plan.Releases {
 			mark := "  "
-			name := rel.Name
+			name := fmt.Sprintf("%-10s", rel.Name)
 			if i == r.sel {
 				mark = st.Selected.Render(mk.Arrow) + " "
 				name = st.Selected.Render(name)
 			}
-			row := fmt.Sprintf("%s%d. %-10s %s %s %s ns %s", mark, i+1, name, rel.Chart.Name, rel.Chart.Version, mk.Bullet, rel.Namespace)
+			row := fmt.Sprintf("%s%d. %s %s %s %s ns %s", mark, i+1, name, rel.Chart.Name, rel.Chart.Version, mk.Bullet, rel.Namespace)
 			if len(rel.Needs) > 0 {
 				row += " " + mk.Bullet + " after " + strings.Join(rel.Needs, ", ")
 			}
@@ -211,6 +211,20 @@ func (m *Model) reviewView(h int) string {
 		}
 		lines = append(lines, "")
 	}
+	switch {
+	case r.saveErr != nil:
+		lines = append(lines, st.Fail.Render(mk.Fail+" "+r.saveErr.Error()))
+	case r.saved != "":
+		lines = append(lines, st.OK.Render(mk.OK)+" saved "+r.saved+" (0600, secrets as references)")
+		lines = append(lines, "  replay: "+st.Key.Render(m.replayCommand(r.saved)))
+	default:
+		lines = append(lines, "answers are saved to "+st.Key.Render(m.opts.SavePath)+" before anything changes")
+		lines = append(lines, "  replay later: "+m.replayCommand(m.opts.SavePath))
+	}
+	if len(r.exports) > 0 {
+		lines = append(lines, st.Warn.Render(mk.Warn)+" typed secrets stay in memory; export "+strings.Join(r.exports, ", ")+" before a replay")
+	}
+	lines = append(lines, "")
 	lines = append(lines, st.Subtitle.Render("Answers"))
 	for _, sc := range m.stepsSc {
 		var vals []string
@@ -224,22 +238,14 @@ func (m *Model) reviewView(h int) string {
 			}
 			vals = append(vals, f.def.label+" "+st.Value.Render(v))
 		}
-		head := st.Dim.Render(sc.step.Title) + strings.Repeat(" ", max(15-len(sc.step.Title), 1))
-		lines = append(lines, wrap(head+strings.Join(vals, " "+mk.Bullet+" "), m.width-sideWidth-3, strings.Repeat(" ", 16))...)
-	}
-	lines = append(lines, "")
-	switch {
-	case r.saveErr != nil:
-		lines = append(lines, st.Fail.Render(mk.Fail+" "+r.saveErr.Error()))
-	case r.saved != "":
-		lines = append(lines, st.OK.Render(mk.OK)+" saved "+r.saved+" (0600, secrets as references)")
-		lines = append(lines, "  replay: "+st.Key.Render(m.replayCommand(r.saved)))
-	default:
-		lines = append(lines, "answers are saved to "+st.Key.Render(m.opts.SavePath)+" before anything changes")
-		lines = append(lines, "  replay later: "+m.replayCommand(m.opts.SavePath))
-	}
-	if len(r.exports) > 0 {
-		lines = append(lines, st.Warn.Render(mk.Warn)+" typed secrets stay in memory; export "+strings.Join(r.exports, ", ")+" before a replay")
+		head := st.Dim.Render(sc.step.Title) + strings.Repeat(" ", max(16-len(sc.step.Title), 1))
+		for i, l := range wrap(strings.Join(vals, " "+mk.Bullet+" "), m.width-sideWidth-3-16, "") {
+			if i == 0 {
+				lines = append(lines, head+l)
+			} else {
+				lines = append(lines, strings.Repeat(" ", 16)+l)
+			}
+		}
 	}
 	if r.scroll > 0 {
 		r.scroll = min(r.scroll, max(len(lines)-h, 0))

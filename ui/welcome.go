@@ -42,6 +42,10 @@ func newWelcome(opts Options, st *Styles) welcomeScreen {
 	}
 	if opts.AnswersFile != "" {
 		w.path.SetValue(opts.AnswersFile)
+		w.path.CursorEnd()
+	}
+	if w.typing() {
+		w.path.Focus()
 	}
 	return w
 }
