@@ -39,7 +39,7 @@ func (b *Backend) actionConfig(namespace string, stop context.Context, keepPVCs 
 	if b.cfg == nil {
 		return nil, errNoRESTConfig
 	}
-	getter := &configGetter{cfg: b.cfg, disco: b.disco, mapper: b.mapper, namespace: namespace}
+	getter := &configGetter{cfg: b.cfg, disco: b.disco, mapper: &freshMapper{inner: b.mapper, reset: b.resetMapper}, namespace: namespace}
 	kc := helmkube.New(getter)
 	kc.Namespace = namespace
 	kc.Log = b.opts.Logf
