@@ -118,6 +118,9 @@ func (b *Backend) loadChart(src model.ChartSource) (*chart.Chart, *registry.Clie
 	if src.Ref == "" {
 		return nil, nil, errors.New("no chart given (chart ref is empty)")
 	}
+	// One chart fetch at a time: Helm writes repository indexes and
+	// downloaded charts to fixed names in its cache, and two releases from
+	// one repository fetched side by side would write the same files.
 	b.helmMu.Lock()
 	defer b.helmMu.Unlock()
 	settings := helmSettings()
