@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -26,8 +27,12 @@ const logTailLines = 10
 //     as on kwok's fake nodes, and are then left out), config errors;
 //  2. a Pending PVC with its latest Warning event (ProvisioningFailed);
 //  3. a Pending pod with its latest Warning event (FailedScheduling);
-//  4. a failed Job's condition;
-//  5. a running pod that is not Ready, with its latest Warning (Unhealthy).
+//  4. a failed Job's condition, a custom resource whose Failed match
+//     holds, a workload whose controller cannot create pods (FailedCreate
+//     on it or its ReplicaSet);
+//  5. a running pod that is not Ready, with its latest Warning (Unhealthy);
+//  6. a custom resource still short of its Ready matches, with its
+//     status message or latest Warning.
 //
 // Secrets are never read.
 func (b *Backend) Blocker(ctx context.Context, targets []model.WatchTarget) (*model.Blocker, error) {
@@ -45,6 +50,13 @@ func (b *Backend) Blocker(ctx context.Context, targets []model.WatchTarget) (*mo
 		}
 		if c != nil && (best == nil || c.rank < best.rank) {
 			best = c
+		}
+	}
+	for _, t := range targets {
+		if t.Ref.Namespace == "" { // cluster-scoped custom resources
+			if c := b.targetBlocker(ctx, t, nil); c != nil && (best == nil || c.rank < best.rank) {
+				best = c
+			}
 		}
 	}
 	if best == nil {
@@ -130,6 +142,11 @@ func (b *Backend) namespaceBlocker(ctx context.Context, ns string, targets []mod
 	}
 	for _, j := range jobs {
 		consider(jobBlocker(j))
+	}
+	for _, t := range targets {
+		if t.Ref.Namespace == ns {
+			consider(b.targetBlocker(ctx, t, warnings))
+		}
 	}
 	if best != nil && best.logs != nil {
 		best.logs.namespace = ns
@@ -320,4 +337,61 @@ func sortedKeys(m map[string]bool) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// targetBlocker judges a target itself: a custom resource by its field
+// matches, a workload by the FailedCreate events of it or its ReplicaSets.
+func (b *Backend) targetBlocker(ctx context.Context, t model.WatchTarget, warnings map[eventKey]corev1.Event) *candidate {
+	if len(t.Ready) == 0 && len(t.Failed) == 0 {
+		switch t.Ref.Kind {
+		case "Deployment", "StatefulSet", "DaemonSet", "Job":
+		default:
+			return nil
+		}
+		var newest *corev1.Event
+		for k, e := range warnings {
+			if e.Reason != "FailedCreate" {
+				continue
+			}
+			if (k.kind == t.Ref.Kind && k.name == t.Ref.Name) ||
+				(t.Ref.Kind == "Deployment" && k.kind == "ReplicaSet" && strings.HasPrefix(k.name, t.Ref.Name+"-")) {
+				if newest == nil || eventTime(e).After(eventTime(*newest)) {
+					e := e
+					newest = &e
+				}
+			}
+		}
+		if newest == nil {
+			return nil
+		}
+		return &candidate{rank: 4, b: model.Blocker{Ref: t.Ref, Phase: "NoPods", Reason: newest.Reason, Message: oneLine(newest.Message)}}
+	}
+	ri, err := b.resourceFor(t.Ref)
+	if err != nil {
+		return nil
+	}
+	u, err := ri.Get(ctx, t.Ref.Name, metav1.GetOptions{})
+	if err != nil {
+		return nil
+	}
+	st := readiness(t, u, true, time.Now())
+	rank := 6
+	switch st.State {
+	case model.Failed:
+		rank = 4
+	case model.InProgress:
+	default:
+		return nil
+	}
+	c := &candidate{rank: rank, b: model.Blocker{Ref: t.Ref, Phase: string(st.State), Message: st.Message}}
+	for _, path := range []string{".status.message", ".status.lastOperationStatus"} {
+		if m, ok := fieldString(u.Object, path); ok && m != "" {
+			c.b.Message += " (" + oneLine(m) + ")"
+			break
+		}
+	}
+	if e, ok := warnings[eventKey{t.Ref.Kind, t.Ref.Name}]; ok {
+		c.b.Reason, c.b.Message = e.Reason, oneLine(e.Message)
+	}
+	return c
 }
