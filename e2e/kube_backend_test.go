@@ -106,6 +106,15 @@ func TestKubeBackend(t *testing.T) {
 	})
 
 	t.Run("TridentFromOCIWithFieldMatch", func(t *testing.T) {
+		// A dry run before the chart's CRDs exist still renders.
+		dry, err := b.Apply(ctx, model.ReleaseSpec{Name: "trident", Namespace: "trident", DryRun: true,
+			Chart: model.ChartSource{Ref: repo.OCIRef("trident-operator"), Version: "100.2606.0", PlainHTTP: true}})
+		if err != nil || !hasRef(dry.Objects, "TridentOrchestrator", "trident") {
+			t.Fatalf("dry run without the CRDs: %v", err)
+		}
+		if st, _ := b.State(ctx, "trident", "trident"); st.Status != model.ReleaseMissing {
+			t.Fatalf("a dry run stored %+v", st)
+		}
 		if err := c.StartOperators(ctx, harness.OperatorOptions{Trident: true, Delay: time.Second}); err != nil {
 			t.Fatal(err)
 		}

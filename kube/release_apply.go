@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
 	"helm.sh/helm/v3/pkg/action"
 	"helm.sh/helm/v3/pkg/chart"
+	"helm.sh/helm/v3/pkg/chartutil"
 	"helm.sh/helm/v3/pkg/release"
 
 	"github.com/harbor-installer/harbor-installer/kube/model"
@@ -159,10 +161,44 @@ func (b *Backend) runAction(cfg *action.Configuration, spec model.ReleaseSpec, c
 	in.ReleaseName = spec.Name
 	in.Timeout = spec.Timeout
 	in.CreateNamespace = true
-	if spec.DryRun {
-		in.DryRun, in.DryRunOption = true, "server"
+	if !spec.DryRun {
+		return in.RunWithContext(context.Background(), ch, vals)
+	}
+	in.DryRun, in.DryRunOption = true, "server"
+	rel, err := in.RunWithContext(context.Background(), ch, vals)
+	if err != nil && isUnknownKind(err) {
+		// A chart whose templates use the kinds of its own crds/ (the
+		// Trident operator's TridentOrchestrator) cannot be checked against
+		// a cluster that lacks those CRDs yet: a dry run installs nothing.
+		// Render it as `helm template` would, with the cluster's version
+		// and API versions, instead.
+		return b.renderClientSide(cfg, spec, ch, vals)
+	}
+	return rel, err
+}
+
+// renderClientSide renders an install without checking objects against
+// the cluster (Helm's client-only mode), with the cluster's capabilities.
+func (b *Backend) renderClientSide(cfg *action.Configuration, spec model.ReleaseSpec, ch *chart.Chart, vals map[string]any) (*release.Release, error) {
+	in := action.NewInstall(cfg)
+	in.Namespace, in.ReleaseName = spec.Namespace, spec.Name
+	in.DryRun, in.ClientOnly, in.Replace = true, true, true
+	if v, err := b.cs.Discovery().ServerVersion(); err == nil {
+		if kv, err := chartutil.ParseKubeVersion(v.GitVersion); err == nil {
+			in.KubeVersion = kv
+		}
+	}
+	if vs, err := action.GetVersionSet(b.disco); err == nil {
+		in.APIVersions = vs
 	}
 	return in.RunWithContext(context.Background(), ch, vals)
+}
+
+// isUnknownKind reports Helm's error for a manifest kind the cluster does
+// not serve.
+func isUnknownKind(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "resource mapping not found") || strings.Contains(s, "no matches for kind")
 }
 
 // copyValues deep-copies the values through JSON, the form Helm stores
