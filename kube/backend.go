@@ -127,3 +127,15 @@ func clientsFor(base *rest.Config, timeout time.Duration) (kubernetes.Interface,
 	}
 	return cs, dyn, nil
 }
+
+// ConnectBackend connects to a cluster the way Connect does (kubeconfig
+// path or KUBECONFIG or ~/.kube/config, and a context; "" for the current
+// one) and returns a Backend on it: the CLI's one call. Errors are Connect's
+// (*ConfigError names the answer at fault).
+func ConnectBackend(kubeconfig, kubeContext string, timeout time.Duration, opts BackendOptions) (*Backend, error) {
+	c, err := Connect(kubeconfig, kubeContext, timeout)
+	if err != nil {
+		return nil, err
+	}
+	return NewBackend(c, opts)
+}
