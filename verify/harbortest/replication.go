@@ -563,6 +563,10 @@ type inProcess struct{ s *Server }
 
 func (t inProcess) RoundTrip(req *http.Request) (*http.Response, error) {
 	req = req.Clone(req.Context())
+	if req.Body == nil {
+		// A server always hands its handlers a body; so must this.
+		req.Body = http.NoBody
+	}
 	req.SetBasicAuth("admin", t.s.opts.AdminPassword)
 	rec := httptest.NewRecorder()
 	t.s.serveRegistry(rec, req)

@@ -93,6 +93,8 @@ func New(opts Options) (*Server, error) {
 	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
 	s.srv.Listener.Close()
 	s.srv.Listener = l
+	// Clients that refuse the certificate are what some tests are about.
+	s.srv.Config.ErrorLog = log.New(io.Discard, "", 0)
 	if opts.TLS != nil {
 		s.srv.TLS = opts.TLS
 		s.srv.StartTLS()
