@@ -116,7 +116,7 @@ terminal, give a command and --answers FILE or --preset NAME.`,
 		},
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr("%v (see --help)", err) })
-	root.AddCommand(newRenderCmd(s), newValidateCmd(s), newInstallCmd(s), newPresetsCmd(s), newAnswersCmd(s), newVersionCmd(s))
+	root.AddCommand(newRenderCmd(s), newValidateCmd(s), newInstallCmd(s), newVerifyCmd(s), newPresetsCmd(s), newAnswersCmd(s), newVersionCmd(s))
 	return root
 }
 

@@ -9,6 +9,7 @@
 package harbortest
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"encoding/json"
@@ -65,6 +66,7 @@ type Server struct {
 	robots       map[int64]*robot
 	groups       map[string]int64 // ldap group DN -> user group id
 	writes       atomic.Int64
+	writeLog     []string
 	requestsSeen []string
 }
 
@@ -113,6 +115,14 @@ func (s *Server) Close() { s.srv.Close() }
 // DELETE answered 2xx): a re-run that changes nothing leaves it as it was.
 func (s *Server) Writes() int64 { return s.writes.Load() }
 
+// WriteLog lists the changing requests ("METHOD /path", with the name
+// for POST /api/v2.0/projects).
+func (s *Server) WriteLog() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.writeLog...)
+}
+
 // Requests lists "METHOD /path" of every API request so far.
 func (s *Server) Requests() []string {
 	s.mu.Lock()
@@ -150,6 +160,17 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.serveRegistry(w, r)
 	case strings.HasPrefix(r.URL.Path, "/api/v2.0/"):
 		sw := &statusWriter{ResponseWriter: w, status: 200}
+		what := r.Method + " " + r.URL.Path
+		if r.Method == http.MethodPost && r.URL.Path == "/api/v2.0/projects" {
+			// Name the project so tests can tell setup from the probe.
+			b := body(r)
+			var p struct {
+				Name string `json:"project_name"`
+			}
+			_ = json.Unmarshal(b, &p)
+			what += " " + p.Name
+			r.Body = io.NopCloser(bytes.NewReader(b))
+		}
 		s.mu.Lock()
 		s.requestsSeen = append(s.requestsSeen, r.Method+" "+r.URL.Path)
 		s.mu.Unlock()
@@ -157,6 +178,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead && sw.status/100 == 2 &&
 			r.URL.Path != "/api/v2.0/ldap/ping" {
 			s.writes.Add(1)
+			s.mu.Lock()
+			s.writeLog = append(s.writeLog, what)
+			s.mu.Unlock()
 		}
 	default:
 		http.NotFound(w, r)
