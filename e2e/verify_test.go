@@ -21,6 +21,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/harbor-installer/harbor-installer/harness"
+	"github.com/harbor-installer/harbor-installer/render"
 	"github.com/harbor-installer/harbor-installer/verify/harbortest"
 )
 
@@ -286,4 +287,48 @@ func TestVerifyCertificateForWrongName(t *testing.T) {
 	w := harbortest.NewWorld(t, harbortest.WorldOptions{CertNames: []string{"old-name.example.test"}})
 	r, fs := runVerify(t, w, w.YAML(nil, ""), "--checks-only")
 	wantNamedFailure(t, r, fs, "tls.secretName", "certificate for the wrong name: it is valid for old-name.example.test")
+}
+
+func TestVerifyInClusterMinIOThroughS3Endpoint(t *testing.T) {
+	// MinIO runs in the cluster: verify reads the key the installer
+	// generated from its Secret and reaches the bucket at --s3-endpoint
+	// (a port-forward in real life, the harness' MinIO here).
+	blobs, _ := verifyBucket(t, "")
+	w := harbortest.NewWorld(t, harbortest.WorldOptions{Blobs: blobs})
+	c := harness.NewTestCluster(t, harness.ClusterOptions{})
+	y := w.YAML(nil, fmt.Sprintf("minio:\n  enabled: true\n  bucket: harbor-blobs\n  harborUser: %s\n", os.Getenv("VERIFY_S3_ACCESS")))
+	y = strings.Replace(y, "version: 1\n", "version: 1\ncluster:\n  kubeconfig: "+c.Kubeconfig+"\n", 1)
+	a := w.Answers(t, y)
+	ctx := context.Background()
+	if _, err := c.Client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: a.MinIO.Namespace}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	endpoint := "http://" + blobs.Client.EndpointURL().Host
+
+	// Before the Secret exists the bucket check says why it did not look.
+	r, fs := runVerify(t, w, y, "--checks-only", "--s3-endpoint", endpoint)
+	if r.code != 0 || !hasFinding(fs, "warn", "minio.bucket", "no generated key in Secret") {
+		t.Fatalf("exit %d; want a warning naming the missing Secret", r.code)
+	}
+	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: render.MinIOUserSecret(a, "harbor"), Namespace: a.MinIO.Namespace},
+		Data: map[string][]byte{"secretKey": []byte(os.Getenv("VERIFY_S3_SECRET"))}}
+	if _, err := c.Client.CoreV1().Secrets(a.MinIO.Namespace).Create(ctx, sec, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	r, fs = runVerify(t, w, y, "--checks-only", "--s3-endpoint", endpoint)
+	if r.code != 0 || !hasFinding(fs, "ok", "minio.bucket", "blobs of the pushed image are in bucket harbor-blobs") {
+		t.Fatalf("exit %d; want the blobs seen in the bucket", r.code)
+	}
+	if strings.Contains(r.stdout+r.stderr, os.Getenv("VERIFY_S3_SECRET")) {
+		t.Error("the output shows MinIO's key")
+	}
+}
+
+func hasFinding(fs []vFinding, level, key, text string) bool {
+	for _, f := range fs {
+		if f.Level == level && f.Key == key && strings.Contains(f.Seen, text) {
+			return true
+		}
+	}
+	return false
 }

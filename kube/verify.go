@@ -81,3 +81,13 @@ func (c *Client) LastPodEvent(ctx context.Context, namespace, selector string) (
 	}
 	return "", nil
 }
+
+// SecretValue is one key of a Secret; "" with no error when the Secret or
+// the key is absent. Callers must not print it.
+func (c *Client) SecretValue(ctx context.Context, namespace, name, key string) (string, error) {
+	s, err := c.Secret(ctx, namespace, name)
+	if err != nil || s == nil {
+		return "", err
+	}
+	return string(s.Data[key]), nil
+}

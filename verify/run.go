@@ -148,6 +148,11 @@ func (c *collector) podEvent(ctx context.Context, a *answers.Answers, o *Options
 	}
 	cctx, cancel := context.WithTimeout(ctx, o.timeout())
 	defer cancel()
+	// registryctl runs in the registry pod; the chart labels pods
+	// release=<release>, component=<component>.
+	if component == "registryctl" {
+		component = "registry"
+	}
 	ev, err := o.Cluster.LastPodEvent(cctx, a.Harbor.Namespace, "release="+a.Harbor.ReleaseName+",component="+component)
 	if err != nil {
 		return ""

@@ -178,12 +178,17 @@ func ensureRobot(ctx context.Context, o *Options, client *harborapi.Client, key,
 	if err != nil {
 		return failf(key, "cannot list the robots of "+project+": "+err.Error(), "")
 	}
+	file := RobotFile(o.SecretsDir, project)
 	for _, r := range rs {
 		if strings.HasSuffix(r.Name, project+"+"+RobotName) {
-			return okf(key, fmt.Sprintf("robot %s exists; its secret was written when it was made (%s)", r.Name, RobotFile(o.SecretsDir, project)))
+			if _, err := os.Stat(file); err != nil {
+				// Rotating the secret here would break the CI that uses it.
+				return warnf(key, fmt.Sprintf("robot %s exists but its secret file %s is not here", r.Name, file),
+					"Harbor shows a robot's secret only once: run with the --secrets-dir of the first run, or refresh the secret in Harbor (Robot Accounts) and update CI")
+			}
+			return okf(key, fmt.Sprintf("robot %s exists; its secret is in %s since it was made", r.Name, file))
 		}
 	}
-	file := RobotFile(o.SecretsDir, project)
 	created, err := client.CreateRobot(ctx, harborapi.RobotCreate{
 		Name: RobotName, Description: "CI push and pull, made by harbor-installer", Level: "project", Duration: -1,
 		Permissions: []harborapi.RobotPermission{{Kind: "project", Namespace: project, Access: []harborapi.Access{

@@ -24,6 +24,7 @@ import (
 
 	"github.com/harbor-installer/harbor-installer/answers"
 	"github.com/harbor-installer/harbor-installer/harborapi"
+	"github.com/harbor-installer/harbor-installer/render"
 	"github.com/harbor-installer/harbor-installer/steps"
 )
 
@@ -195,7 +196,7 @@ func bucketCheck(ctx context.Context, a *answers.Answers, o *Options, key string
 		return nil
 	}
 	var endpoint, bucket, region, caFile string
-	var ak string
+	var ak, sk string
 	var skRef answers.SecretRef
 	switch store {
 	case "minio":
@@ -206,8 +207,24 @@ func bucketCheck(ctx context.Context, a *answers.Answers, o *Options, key string
 				"give --s3-endpoint URL (e.g. after kubectl -n "+a.MinIO.Namespace+" port-forward svc/"+a.MinIO.ReleaseName+" 9000) to see the blobs land in the bucket")}
 		}
 		if skRef.Kind() == answers.SecretEmpty {
-			return []steps.Finding{warnf(key, "blobs not looked for in bucket "+bucket+": minio.harborSecretKey was generated at install and is only in the cluster",
-				"set minio.harborSecretKey to env:NAME or file:PATH to let verify read the bucket")}
+			// Generated at install: it lives in the Secret the plan made.
+			secret := render.MinIOUserSecret(a, "harbor")
+			if o.Cluster == nil {
+				return []steps.Finding{warnf(key, "blobs not looked for in bucket "+bucket+": minio.harborSecretKey was generated at install and the cluster cannot be read",
+					"check cluster.kubeconfig, or set minio.harborSecretKey to env:NAME or file:PATH")}
+			}
+			cctx, cancel := context.WithTimeout(ctx, o.timeout())
+			v, err := o.Cluster.SecretValue(cctx, a.MinIO.Namespace, secret, "secretKey")
+			cancel()
+			if err != nil || v == "" {
+				why := ""
+				if err != nil {
+					why = ": " + err.Error()
+				}
+				return []steps.Finding{warnf(key, fmt.Sprintf("blobs not looked for in bucket %s: no generated key in Secret %s/%s%s", bucket, a.MinIO.Namespace, secret, why),
+					"install first (it makes the Secret), or set minio.harborSecretKey to env:NAME or file:PATH")}
+			}
+			sk = v
 		}
 	case "s3":
 		endpoint, bucket, region, caFile = a.S3.Endpoint, a.S3.Bucket, a.S3.Region, a.S3.CAFile
@@ -223,9 +240,12 @@ func bucketCheck(ctx context.Context, a *answers.Answers, o *Options, key string
 		}
 		ak, skRef = akv, a.S3.SecretKey
 	}
-	sk, err := skRef.Resolve()
-	if err != nil {
-		return []steps.Finding{failf(key, fmt.Sprintf("the bucket's secret key (%s) cannot be read: %v", skRef, err), "make the reference readable")}
+	if sk == "" {
+		v, err := skRef.Resolve()
+		if err != nil {
+			return []steps.Finding{failf(key, fmt.Sprintf("the bucket's secret key (%s) cannot be read: %v", skRef, err), "make the reference readable")}
+		}
+		sk = v
 	}
 	u, err := url.Parse(endpoint)
 	if err != nil || u.Host == "" {

@@ -32,7 +32,12 @@ type Cluster interface {
 	Velero(ctx context.Context, namespace string) (*kube.VeleroState, error)
 	// LastPodEvent is the newest event of the pods matching selector.
 	LastPodEvent(ctx context.Context, namespace, selector string) (string, error)
+	// SecretValue reads one key of a Secret ("" when absent): the MinIO
+	// key the installer generated, for the bucket check.
+	SecretValue(ctx context.Context, namespace, name, key string) (string, error)
 }
+
+var _ Cluster = (*kube.Client)(nil)
 
 // Options tunes Run and Setup. The zero value works against a real install.
 type Options struct {

@@ -20,6 +20,9 @@ import (
 type fakeCluster struct{ st kube.VeleroState }
 
 func (f fakeCluster) Velero(context.Context, string) (*kube.VeleroState, error) { return &f.st, nil }
+func (f fakeCluster) SecretValue(context.Context, string, string, string) (string, error) {
+	return "", nil
+}
 func (f fakeCluster) LastPodEvent(context.Context, string, string) (string, error) {
 	return "harbor-jobservice-0: BackOff: Back-off restarting failed container", nil
 }
@@ -261,6 +264,19 @@ func TestSetupIdempotent(t *testing.T) {
 	}
 	if b2, _ := os.ReadFile(file); string(b2) != string(b) {
 		t.Error("second run rewrote the secret file")
+	}
+
+	// Another secrets directory: the robot is not made again and the
+	// missing file is a warning, not a rotated secret.
+	o2 := o
+	o2.SecretsDir = t.TempDir()
+	fsW, _ := verify.Setup(context.Background(), a, o2, nil)
+	if f := find(fsW, "harbor.projects[0].robot"); f == nil || f.Level != steps.Warn || !strings.Contains(f.Seen, "secret file") {
+		dump(t, fsW)
+		t.Errorf("want a warning about the missing secret file, got %+v", f)
+	}
+	if w.Harbor.RobotSecret("robot$team-a+ci") != secret {
+		t.Error("the robot's secret was rotated")
 	}
 
 	// Drift is put back: a role, visibility and quota changed by hand.
