@@ -332,3 +332,23 @@ func hasFinding(fs []vFinding, level, key, text string) bool {
 	}
 	return false
 }
+
+func TestVerifyTextStreamsReplicationProgress(t *testing.T) {
+	w := harbortest.NewWorld(t, harbortest.WorldOptions{OldImages: []string{"app/a:v1", "app/b:v1", "app/c:v1"},
+		Options: harbortest.Options{ReplicationDelay: 700 * time.Millisecond}})
+	y := w.YAML(nil, fmt.Sprintf("migration:\n  enabled: true\n  source:\n    url: %s\n  startNow: true\n  rules:\n    - project: apps\n      filter: \"app/**\"\n", w.OldURL))
+	file := filepath.Join(t.TempDir(), "answers.yaml")
+	if err := os.WriteFile(file, []byte(y), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, nil, "verify", "-f", file, "--resolve", w.Resolve, "--health-wait", "2s", "--secrets-dir", t.TempDir())
+	t.Log(r.stdout)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	for _, want := range []string{"answers.yaml:", "replication policy old-registry-to-apps created", "artifacts copied, 0 failed, in progress", "3 of 3 artifacts copied, 0 failed, succeeded", "ok, 0 warn, 0 fail"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("text output lacks %q", want)
+		}
+	}
+}

@@ -42,18 +42,19 @@ func sourceName(a *answers.Answers) string {
 // ensureMigration makes the registry endpoint and one scheduled pull
 // policy per rule; with startNow it starts each new or changed policy once
 // and follows the run to its end.
-func ensureMigration(ctx context.Context, a *answers.Answers, o *Options, client *harborapi.Client, report func(steps.Finding)) []steps.Finding {
+func ensureMigration(ctx context.Context, a *answers.Answers, o *Options, client *harborapi.Client, c *collector) {
 	m := a.Migration
 	cron, err := HarborCron(m.Schedule)
 	if err != nil {
-		return []steps.Finding{failf("migration.schedule", err.Error(), "write five fields such as '0 */12 * * *' or Harbor's six, e.g. '0 0 */12 * * *'")}
+		c.add(failf("migration.schedule", err.Error(), "write five fields such as '0 */12 * * *' or Harbor's six, e.g. '0 0 */12 * * *'"))
+		return
 	}
 	cctx, cancel := context.WithTimeout(ctx, o.timeout())
 	defer cancel()
 	regID, f := ensureRegistry(cctx, a, client)
-	out := []steps.Finding{f}
+	c.add(f)
 	if regID == 0 {
-		return out
+		return
 	}
 	type started struct {
 		key, policy string
@@ -66,11 +67,11 @@ func ensureMigration(ctx context.Context, a *answers.Answers, o *Options, client
 		if err == nil && p == nil {
 			_, err = client.CreateProject(cctx, harborapi.ProjectReq{ProjectName: r.Project, Metadata: &harborapi.ProjectMetadata{Public: "false"}})
 			if err == nil {
-				out = append(out, okf(key+".project", "project "+r.Project+" created (private) for the replicated images"))
+				c.add(okf(key+".project", "project "+r.Project+" created (private) for the replicated images"))
 			}
 		}
 		if err != nil {
-			out = append(out, failf(key+".project", "cannot make sure project "+r.Project+" exists: "+err.Error(), "check the project name"))
+			c.add(failf(key+".project", "cannot make sure project "+r.Project+" exists: "+err.Error(), "check the project name"))
 			continue
 		}
 		name := PolicyName(a, i)
@@ -82,19 +83,19 @@ func ensureMigration(ctx context.Context, a *answers.Answers, o *Options, client
 		}
 		cur, err := client.PolicyByName(cctx, name)
 		if err != nil {
-			out = append(out, failf(key, "cannot read replication policy "+name+": "+err.Error(), ""))
+			c.add(failf(key, "cannot read replication policy "+name+": "+err.Error(), ""))
 			continue
 		}
 		var id int64
 		switch {
 		case cur == nil:
 			if id, err = client.CreatePolicy(cctx, want); err != nil {
-				out = append(out, failf(key, "cannot create replication policy "+name+": "+err.Error(), "check the rule's filters and migration.schedule"))
+				c.add(failf(key, "cannot create replication policy "+name+": "+err.Error(), "check the rule's filters and migration.schedule"))
 				continue
 			}
-			out = append(out, okf(key, fmt.Sprintf("replication policy %s created: pull %s into %s at %q", name, filterText(r), r.Project, cron)))
+			c.add(okf(key, fmt.Sprintf("replication policy %s created: pull %s into %s at %q", name, filterText(r), r.Project, cron)))
 		case policyMatches(*cur, want):
-			out = append(out, okf(key, fmt.Sprintf("replication policy %s already as wanted", name)))
+			c.add(okf(key, fmt.Sprintf("replication policy %s already as wanted", name)))
 			id = cur.ID
 			if m.StartNow {
 				// Start a policy that never ran; a re-run starts nothing new.
@@ -106,23 +107,19 @@ func ensureMigration(ctx context.Context, a *answers.Answers, o *Options, client
 			continue
 		default:
 			if err := client.UpdatePolicy(cctx, cur.ID, want); err != nil {
-				out = append(out, failf(key, "cannot update replication policy "+name+": "+err.Error(), ""))
+				c.add(failf(key, "cannot update replication policy "+name+": "+err.Error(), ""))
 				continue
 			}
 			id = cur.ID
-			out = append(out, okf(key, fmt.Sprintf("replication policy %s updated: pull %s into %s at %q", name, filterText(r), r.Project, cron)))
+			c.add(okf(key, fmt.Sprintf("replication policy %s updated: pull %s into %s at %q", name, filterText(r), r.Project, cron)))
 		}
 		if m.StartNow {
 			runs = append(runs, started{key, name, id})
 		}
 	}
-	if !m.StartNow {
-		return out
-	}
 	for _, r := range runs {
-		out = append(out, followRun(ctx, o, client, r.key, r.policy, r.id, report))
+		c.add(followRun(ctx, o, client, r.key, r.policy, r.id, c.report))
 	}
-	return out
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -248,7 +245,7 @@ func followRun(ctx context.Context, o *Options, client *harborapi.Client, key, p
 					return failf(key, text+": "+why, "read the run's task logs in Harbor (Replications > the policy > the run); check migration.source credentials and the rule's filters")
 				}
 			}
-			if text != lastText && report != nil {
+			if text != lastText && e.Total > 0 && report != nil {
 				report(okf(key, text+", in progress"))
 			}
 			lastText = text

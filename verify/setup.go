@@ -42,7 +42,7 @@ func Setup(ctx context.Context, a *answers.Answers, opts Options, report func(st
 		c.add(ensureProject(ctx, a, &opts, client, fmt.Sprintf("harbor.projects[%d]", i), p)...)
 	}
 	if a.Migration.Enabled {
-		c.add(ensureMigration(ctx, a, &opts, client, c.report)...)
+		ensureMigration(ctx, a, &opts, client, c)
 	}
 	return c.out, ctx.Err()
 }
