@@ -90,6 +90,9 @@ func TestRunEveryCheckOK(t *testing.T) {
 			t.Errorf("no finding for %s", k)
 		}
 	}
+	if w.Harbor.TokensIssued() == 0 {
+		t.Error("the push did not fetch a token from the realm at externalURL")
+	}
 	if streamed != len(fs) {
 		t.Errorf("report saw %d findings, Run returned %d", streamed, len(fs))
 	}

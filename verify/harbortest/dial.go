@@ -2,6 +2,8 @@ package harbortest
 
 import (
 	"bytes"
+	"crypto/rand"
+	"encoding/hex"
 	"net"
 	"time"
 )
@@ -9,3 +11,9 @@ import (
 var netDialer = net.Dialer{Timeout: 5 * time.Second}
 
 func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
+
+func randToken() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

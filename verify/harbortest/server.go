@@ -45,6 +45,10 @@ type Options struct {
 	ReplicationDelay time.Duration
 	// RobotPrefix is Harbor's robot_name_prefix ("robot$" when empty).
 	RobotPrefix string
+	// ExternalURL is Harbor's externalURL: the registry's token realm is
+	// <ExternalURL>/service/token, as in Harbor, so clients must reach
+	// the token service under that name. The server's URL when empty.
+	ExternalURL string
 }
 
 // Server is a running stand-in.
@@ -67,6 +71,7 @@ type Server struct {
 	groups       map[string]int64 // ldap group DN -> user group id
 	writes       atomic.Int64
 	writeLog     []string
+	tokens       map[string]string // bearer token -> user
 	requestsSeen []string
 }
 
@@ -78,7 +83,7 @@ func New(opts Options) (*Server, error) {
 	s := &Server{
 		opts: opts, nextID: 1,
 		projects: map[string]*project{}, registries: map[int64]*registryEndpoint{}, policies: map[int64]*policy{},
-		executions: map[int64]*execution{}, robots: map[int64]*robot{}, groups: map[string]int64{},
+		executions: map[int64]*execution{}, robots: map[int64]*robot{}, groups: map[string]int64{}, tokens: map[string]string{},
 	}
 	ropts := []registry.Option{registry.Logger(log.New(io.Discard, "", 0))}
 	if opts.Blobs != nil {
@@ -105,6 +110,9 @@ func New(opts Options) (*Server, error) {
 	}
 	s.URL = s.srv.URL
 	s.Addr = l.Addr().String()
+	if s.opts.ExternalURL == "" {
+		s.opts.ExternalURL = s.URL
+	}
 	return s, nil
 }
 
@@ -158,6 +166,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.URL.Path == "/v2" || strings.HasPrefix(r.URL.Path, "/v2/"):
 		s.serveRegistry(w, r)
+	case r.URL.Path == "/service/token":
+		s.serveToken(w, r)
 	case strings.HasPrefix(r.URL.Path, "/api/v2.0/"):
 		sw := &statusWriter{ResponseWriter: w, status: 200}
 		what := r.Method + " " + r.URL.Path
@@ -207,6 +217,11 @@ func created(w http.ResponseWriter, path string, id int64) {
 
 // user is who the basic auth header names: "admin", a robot's name, or "".
 func (s *Server) user(r *http.Request) string {
+	if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.tokens[tok]
+	}
 	u, p, ok := r.BasicAuth()
 	if !ok {
 		return ""
@@ -292,7 +307,8 @@ func (s *Server) health(w http.ResponseWriter) {
 // pushes only into existing projects, and it remembers repositories.
 func (s *Server) serveRegistry(w http.ResponseWriter, r *http.Request) {
 	if s.user(r) == "" {
-		w.Header().Set("WWW-Authenticate", `Basic realm="harbor"`)
+		// Harbor's challenge: a bearer token from the realm at externalURL.
+		w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer realm="%s/service/token",service="harbor-registry"`, strings.TrimRight(s.opts.ExternalURL, "/")))
 		harborError(w, http.StatusUnauthorized, "UNAUTHORIZED", "authentication required")
 		return
 	}
@@ -322,6 +338,31 @@ func (s *Server) serveRegistry(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.registry.ServeHTTP(w, r)
+}
+
+// TokensIssued counts the bearer tokens the token service gave out.
+func (s *Server) TokensIssued() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.tokens)
+}
+
+// serveToken is Harbor's token service: basic auth in, a bearer token out.
+func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
+	if _, _, ok := r.BasicAuth(); !ok {
+		harborError(w, http.StatusUnauthorized, "UNAUTHORIZED", "the stand-in issues tokens to users only")
+		return
+	}
+	u := s.user(r)
+	if u == "" {
+		harborError(w, http.StatusUnauthorized, "UNAUTHORIZED", "invalid credentials")
+		return
+	}
+	s.mu.Lock()
+	tok := fmt.Sprintf("tok-%d-%s", s.id(), randToken())
+	s.tokens[tok] = u
+	s.mu.Unlock()
+	writeJSON(w, 200, map[string]any{"token": tok, "access_token": tok, "expires_in": 1800, "issued_at": time.Now().UTC().Format(time.RFC3339)})
 }
 
 // deleteManifest removes a manifest from the registry in-process.

@@ -84,6 +84,9 @@ func NewWorld(t testing.TB, o WorldOptions) *World {
 	opts.AdminPassword = w.Password
 	opts.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	opts.Blobs = o.Blobs
+	if opts.ExternalURL == "" {
+		opts.ExternalURL = "https://" + w.Domain
+	}
 	if l := o.LDAP; l != nil {
 		t.Setenv("HARBORTEST_LDAP_BIND", l.BindPassword)
 		pass := l.BindPassword
