@@ -92,6 +92,7 @@ type StatusError struct {
 	Message string
 }
 
+// Error names method, endpoint, status and Harbor's message.
 func (e *StatusError) Error() string {
 	s := fmt.Sprintf("%s %s: HTTP %d %s", e.Method, e.Endpoint, e.Status, http.StatusText(e.Status))
 	if e.Message != "" {

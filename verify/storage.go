@@ -52,6 +52,7 @@ type redirects struct {
 	to   []string
 }
 
+// RoundTrip passes the request on and notes blob redirects.
 func (r *redirects) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := r.base.RoundTrip(req)
 	if err == nil && resp.StatusCode/100 == 3 && strings.Contains(req.URL.Path, "/blobs/") {

@@ -561,6 +561,7 @@ func (s *Server) copyOne(ctx context.Context, src, dst string, nameOpts []name.O
 // replication does not need its own TLS trust.
 type inProcess struct{ s *Server }
 
+// RoundTrip serves req with the stand-in's registry handler.
 func (t inProcess) RoundTrip(req *http.Request) (*http.Response, error) {
 	req = req.Clone(req.Context())
 	if req.Body == nil {

@@ -160,6 +160,7 @@ type statusWriter struct {
 	status int
 }
 
+// WriteHeader notes the status.
 func (w *statusWriter) WriteHeader(code int) { w.status = code; w.ResponseWriter.WriteHeader(code) }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
