@@ -83,7 +83,9 @@ func randHex(n int) string {
 // storageCheck pushes a tiny generated image through externalURL into a
 // throwaway project, pulls it back, compares digests, looks for its blobs
 // in the bucket, then deletes artifact and project.
-func storageCheck(ctx context.Context, a *answers.Answers, o *Options, client *harborapi.Client) []steps.Finding {
+//
+// out is named so the deferred cleanup's warnings reach the caller.
+func storageCheck(ctx context.Context, a *answers.Answers, o *Options, client *harborapi.Client) (out []steps.Finding) {
 	key := storageKey(a)
 	proj := "verify-" + randHex(4)
 	cctx, cancel := context.WithTimeout(ctx, o.timeout())
@@ -92,7 +94,6 @@ func storageCheck(ctx context.Context, a *answers.Answers, o *Options, client *h
 	if err != nil {
 		return []steps.Finding{failf("harbor", "cannot create the throwaway project "+proj+": "+err.Error(), "check Harbor core's logs and its database")}
 	}
-	var out []steps.Finding
 	repo := "probe"
 	var pushed v1.Hash
 	defer func() {
