@@ -8,10 +8,9 @@ import (
 	"github.com/harbor-installer/harbor-installer/kube"
 )
 
-// newBackend connects to the cluster the answers name (cluster.kubeconfig
-// and cluster.context, else KUBECONFIG and the current context) and returns
-// the engine's Kubernetes and Helm backend. It is a variable so that tests
-// install a fake.
+// newBackend connects to the cluster the answers name and returns the
+// engine's backend: client-go, the Helm v3 SDK and kstatus behind
+// install's interfaces. It is a variable so that tests install a fake.
 var newBackend = func(a *answers.Answers, timeout time.Duration) (install.Backend, error) {
 	c, err := kube.Connect(a.Cluster.Kubeconfig, a.Cluster.Context, timeout)
 	if err != nil {

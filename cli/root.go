@@ -110,6 +110,7 @@ func mainContext(ctx context.Context, args []string, stdin io.Reader, stdout, st
 }
 
 func newRoot(s streams) *cobra.Command {
+	var wf wizardFlags
 	root := &cobra.Command{
 		Use:   "harbor-installer",
 		Short: "Install a private, highly available Harbor registry on Kubernetes",
@@ -127,20 +128,11 @@ terminal, give a command and --answers FILE or --preset NAME.`,
 			if !s.isTerminal() {
 				return usageErr("no terminal to run the wizard in: give a command with --answers FILE (or --preset NAME), e.g. `harbor-installer validate --answers answers.yaml`; see --help")
 			}
-			return runWizard(cmd.Context(), s)
+			return runWizard(cmd.Context(), s, wf)
 		},
 	}
+	wf.register(root)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr("%v (see --help)", err) })
 	root.AddCommand(newRenderCmd(s), newValidateCmd(s), newInstallCmd(s), newStatusCmd(s), newDiffCmd(s), newUninstallCmd(s), newPresetsCmd(s), newAnswersCmd(s), newVersionCmd(s))
 	return root
-}
-
-// runWizard is the interactive face. The wizard screens come with their own
-// issue; until then say so plainly instead of pretending.
-func runWizard(_ context.Context, s streams) error {
-	fmt.Fprintln(s.err, "The interactive wizard is not part of this build yet.")
-	fmt.Fprintln(s.err, "Start from a preset and check it:  harbor-installer validate --preset dev")
-	fmt.Fprintln(s.err, "Render the Helm values:            harbor-installer render --preset dev --out out/")
-	fmt.Fprintln(s.err, "No cluster to try it on? In a source checkout, `make demo` starts a local SIMULATED one (kwok, test charts).")
-	return silentExit(ExitUsage)
 }

@@ -28,14 +28,15 @@ const domain = "harbor.demo.test"
 func main() {
 	bin := flag.String("bin", "bin/harbor-installer", "the harbor-installer binary to run")
 	noWait := flag.Bool("no-wait", false, "stop right after the demo commands instead of waiting for Ctrl-C")
+	wizard := flag.Bool("wizard", false, "open the wizard against the simulated world instead of running the demo commands")
 	flag.Parse()
-	if err := run(*bin, *noWait); err != nil {
+	if err := run(*bin, *noWait, *wizard); err != nil {
 		fmt.Fprintln(os.Stderr, "demo: "+err.Error())
 		os.Exit(1)
 	}
 }
 
-func run(bin string, noWait bool) error {
+func run(bin string, noWait, wizard bool) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if _, err := os.Stat(bin); err != nil {
@@ -83,6 +84,16 @@ func run(bin string, noWait bool) error {
 	}
 
 	env := append(os.Environ(), "KUBECONFIG="+cluster.Kubeconfig)
+	if wizard {
+		// The wizard labels everything SIMULATED when this is set; the
+		// terminal is handed over, and the world stops when it exits.
+		cmd := exec.CommandContext(ctx, bin, "--answers", answersFile)
+		cmd.Env = append(env, "HARBOR_INSTALLER_SIMULATED=1")
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+		err := cmd.Run()
+		fmt.Println("\nstopping the simulated world...")
+		return err
+	}
 	for _, args := range [][]string{
 		{"validate", "--answers", answersFile},
 		{"render", "--answers", answersFile, "--out", filepath.Join(dir, "out")},

@@ -1,0 +1,122 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/harbor-installer/harbor-installer/answers"
+	"github.com/harbor-installer/harbor-installer/install"
+	"github.com/harbor-installer/harbor-installer/presets"
+	"github.com/harbor-installer/harbor-installer/render"
+	"github.com/harbor-installer/harbor-installer/ui"
+)
+
+// SimulatedEnv is set to 1 by harbor-installer-demo: the wizard then labels
+// the cluster SIMULATED in its header and welcome screen.
+const SimulatedEnv = "HARBOR_INSTALLER_SIMULATED"
+
+// wizardFlags are the root command's flags for the wizard.
+type wizardFlags struct {
+	preset, answersFile, save string
+	accessible                bool
+	timeout                   time.Duration
+}
+
+func (f *wizardFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.preset, "preset", "", "start the wizard from a preset (see `harbor-installer presets`)")
+	cmd.Flags().StringVarP(&f.answersFile, "answers", "f", "", "start the wizard from an answers file")
+	cmd.Flags().BoolVar(&f.accessible, "accessible", false, "ask with plain line prompts (screen readers, serial consoles)")
+	cmd.Flags().StringVar(&f.save, "save", "harbor-answers.yaml", "where the wizard saves the answers before installing")
+	cmd.Flags().DurationVar(&f.timeout, "timeout", 5*time.Second, "time limit of each network check")
+}
+
+// engineMissing is the Installer until the install engine is wired in: it
+// says so instead of pretending to install.
+type engineMissing struct{}
+
+func (engineMissing) Run(context.Context, *answers.Answers, *render.Plan, func(install.Event)) (*install.Summary, error) {
+	return nil, errors.New("installing is not available in this build yet; the answers are saved, use `harbor-installer render` and helm")
+}
+
+// runWizard is the interactive face: full screen, or line prompts with
+// --accessible or on a terminal without cursor addressing.
+func runWizard(ctx context.Context, s streams, f wizardFlags) error {
+	if f.preset != "" {
+		if _, ok := presets.Get(f.preset); !ok {
+			return usageErr("--preset %q: no such preset (presets: %v)", f.preset, presetNames())
+		}
+	}
+	caps := ui.DetectCaps(os.Getenv)
+	opts := ui.Options{
+		Preset: f.preset, AnswersFile: f.answersFile, SavePath: f.save,
+		Simulated:   os.Getenv(SimulatedEnv) == "1",
+		DemoCommand: demoCommand(),
+		Program:     "harbor-installer",
+	}
+	deps := ui.Deps{
+		Cluster:   &ui.KubeCluster{Timeout: f.timeout},
+		Checker:   &ui.StepChecker{Timeout: f.timeout},
+		Installer: engineMissing{},
+	}
+	if f.accessible || caps.Plain {
+		res, err := ui.RunAccessible(ctx, opts, deps, s.in, s.out)
+		return wizardExit(res, err)
+	}
+	res, err := ui.Run(ctx, opts, deps, caps, s.in, s.out)
+	if err != nil {
+		return failErr(err)
+	}
+	if res.StartDemo {
+		return startDemo(ctx, s, opts.DemoCommand)
+	}
+	return wizardExit(res, nil)
+}
+
+func wizardExit(res ui.Result, err error) error {
+	switch {
+	case err != nil:
+		return failErr(err)
+	case res.Interrupted:
+		return silentExit(ExitInterrupted)
+	case res.Err != nil || (res.Summary != nil && res.Summary.Cause != ""):
+		return silentExit(ExitFailure)
+	}
+	return nil
+}
+
+// demoCommand finds harbor-installer-demo beside this binary or on PATH.
+func demoCommand() string {
+	if exe, err := os.Executable(); err == nil {
+		p := filepath.Join(filepath.Dir(exe), "harbor-installer-demo")
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	if p, err := exec.LookPath("harbor-installer-demo"); err == nil {
+		return p
+	}
+	return ""
+}
+
+// startDemo hands the terminal to the demo, which starts the simulated
+// world and opens this wizard against it.
+func startDemo(ctx context.Context, s streams, demo string) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return failErr(err)
+	}
+	fmt.Fprintln(s.err, "starting the local SIMULATED cluster: "+demo+" -wizard")
+	cmd := exec.CommandContext(ctx, demo, "-bin", exe, "-wizard")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return failErr(fmt.Errorf("simulated cluster: %w", err))
+	}
+	return nil
+}

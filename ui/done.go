@@ -1,0 +1,144 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/harbor-installer/harbor-installer/install"
+)
+
+// doneScreen is the end of a run: where Harbor is and how to log in, or why
+// it failed and where the support bundle is.
+type doneScreen struct {
+	sum         *install.Summary
+	err         error
+	interrupted bool
+}
+
+func newDone(sum *install.Summary, err error, interrupted bool) doneScreen {
+	return doneScreen{sum: sum, err: err, interrupted: interrupted}
+}
+
+func (m *Model) updateDone(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
+	switch msg.String() {
+	case "enter", "q", "esc":
+		m.quitting = true
+		return m, tea.Quit
+	}
+	return m, nil
+}
+
+func (m *Model) doneView(h int) string {
+	st := m.st
+	var b strings.Builder
+	writeSummary(&b, m.done, m.result, st, true)
+	var lines []string
+	for _, l := range strings.Split(strings.TrimRight(b.String(), "\n"), "\n") {
+		if len([]rune(stripANSI(l))) <= m.width-4 {
+			lines = append(lines, " "+l)
+			continue
+		}
+		indent := strings.Repeat(" ", len(l)-len(strings.TrimLeft(l, " "))+2)
+		for _, wl := range wrap(l, m.width-4, indent) {
+			if !strings.HasPrefix(wl, " ") && strings.HasPrefix(l, " ") {
+				wl = indent[:len(indent)-2] + wl
+			}
+			lines = append(lines, " "+wl)
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// WriteSummary prints how the run ended to the normal screen after the
+// wizard left the alternate screen, so it stays in the scrollback.
+func WriteSummary(w io.Writer, r Result) {
+	writeSummary(w, newDone(r.Summary, r.Err, r.Interrupted), r, nil, false)
+}
+
+func writeSummary(w io.Writer, d doneScreen, r Result, st *Styles, styled bool) {
+	sty := func(f func(string) string, s string) string {
+		if styled {
+			return f(s)
+		}
+		return s
+	}
+	ok, fail, warn, key := func(s string) string { return s }, func(s string) string { return s }, func(s string) string { return s }, func(s string) string { return s }
+	okMark, failMark := "+", "x"
+	if st != nil {
+		ok = func(s string) string { return st.OK.Render(s) }
+		fail = func(s string) string { return st.Fail.Render(s) }
+		warn = func(s string) string { return st.Warn.Render(s) }
+		key = func(s string) string { return st.Key.Render(s) }
+		okMark, failMark = st.Marks.OK, st.Marks.Fail
+	}
+	s := d.sum
+	switch {
+	case d.interrupted:
+		fmt.Fprintln(w, sty(warn, "Install stopped")+" before it finished; what was installed stays.")
+	case d.err != nil || (s != nil && s.Cause != ""):
+		fmt.Fprintln(w, sty(fail, failMark+" Install failed"))
+		cause := ""
+		if s != nil {
+			cause = s.Cause
+		}
+		if cause == "" && d.err != nil {
+			cause = d.err.Error()
+		}
+		fmt.Fprintln(w, "  cause: "+cause)
+		if s != nil && s.BundlePath != "" {
+			fmt.Fprintln(w, "  support bundle: "+s.BundlePath)
+		}
+	default:
+		fmt.Fprintln(w, sty(ok, okMark+" Harbor is installed"))
+	}
+	if s == nil {
+		if r.Replay != "" {
+			fmt.Fprintln(w, "  replay: "+r.Replay)
+		}
+		return
+	}
+	fmt.Fprintln(w)
+	if s.HarborURL != "" && !d.interrupted && d.err == nil {
+		fmt.Fprintln(w, "  open       "+sty(key, s.HarborURL))
+		if s.AdminUser != "" {
+			fmt.Fprintln(w, "  log in as  "+s.AdminUser)
+		}
+		if s.AdminPasswordCommand != "" {
+			// On a line of its own, whole, to copy and paste.
+			fmt.Fprintln(w, "  password   printed by:")
+			fmt.Fprintln(w, "    "+s.AdminPasswordCommand)
+		}
+		fmt.Fprintln(w)
+	}
+	if len(s.Releases) > 0 {
+		fmt.Fprintln(w, "  verified:")
+		for _, rel := range s.Releases {
+			mark := okMark
+			if rel.Outcome == install.OutcomeFailed || rel.Outcome == install.OutcomeSkipped {
+				mark = failMark
+			}
+			fmt.Fprintf(w, "    %s %-10s %-9s in %s (%s)\n", mark, rel.Name, rel.Outcome, rel.Namespace, fmtDur(rel.Elapsed))
+		}
+		fmt.Fprintln(w)
+	}
+	if r.SavedPath != "" {
+		fmt.Fprintln(w, "  answers    "+r.SavedPath)
+	}
+	replay := s.ReplayCommand
+	if replay == "" {
+		replay = r.Replay
+	}
+	if replay != "" {
+		fmt.Fprintln(w, "  replay     "+replay)
+	}
+	if s.ResumeCommand != "" && (d.interrupted || d.err != nil) {
+		fmt.Fprintln(w, "  resume     "+s.ResumeCommand)
+	}
+}
+
+// ErrInterrupted is returned by Run when the admin quit or abandoned.
+var ErrInterrupted = errors.New("interrupted")
