@@ -76,7 +76,6 @@ Ctrl-C stops cleanly and prints the command that resumes (exit code 130).`,
 			if steps.Worst(fs) != steps.Fail {
 				fs = append(fs, liveChecks(cmd.Context(), l, f.checkTimeout)...)
 			}
-			fs = pendingReleases(fs, f.recover)
 			if steps.Worst(fs) == steps.Fail {
 				printFindings(s.err, l, fs, steps.Warn)
 				fmt.Fprintln(s.err, "nothing installed: fix the failures above (harbor-installer validate shows all findings)")
@@ -139,25 +138,6 @@ Ctrl-C stops cleanly and prints the command that resumes (exit code 130).`,
 	fl.DurationVar(&f.checkTimeout, "check-timeout", 5*time.Second, "time limit of each network check and of connecting to the cluster")
 	fl.StringVar(&f.bundleDir, "bundle-dir", "", "directory for the support bundle written on failure (default: the system's temporary directory)")
 	return cmd
-}
-
-// pendingReleases adapts the cluster check's finding about a release left
-// pending by a killed run: install repairs it itself with --recover (a
-// warning then, not a stop), and without --recover the fix to offer is
-// that flag rather than a manual helm command.
-func pendingReleases(fs []steps.Finding, recover bool) []steps.Finding {
-	for i, f := range fs {
-		if !f.Live || f.Level != steps.Fail || !strings.HasSuffix(f.Key, ".releaseName") || !strings.Contains(f.Seen, ", pending-") {
-			continue
-		}
-		if recover {
-			fs[i].Level = steps.Warn
-			fs[i].Hint = "--recover rolls it back to its last deployed revision (or uninstalls it if it never deployed) before installing"
-		} else {
-			fs[i].Hint = "a run was killed during its Helm operation: run install again with --recover to roll it back (or uninstall it if it never deployed) and continue"
-		}
-	}
-	return fs
 }
 
 // liveChecks runs install's preflight; a variable so tests without a

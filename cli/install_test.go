@@ -312,17 +312,3 @@ func keys(m map[string][]byte) []string {
 	return out
 }
 
-func TestPendingReleaseFindingFollowsRecover(t *testing.T) {
-	mk := func() []steps.Finding {
-		return []steps.Finding{{Key: "minio.releaseName", Level: steps.Fail, Live: true, Seen: "release minio in namespace minio is at revision 3, pending-upgrade", Hint: "helm rollback"},
-			{Key: "harbor.domain", Level: steps.Fail, Live: true, Seen: "x, pending-y"}}
-	}
-	fs := pendingReleases(mk(), true)
-	if fs[0].Level != steps.Warn || !strings.Contains(fs[0].Hint, "--recover") || fs[1].Level != steps.Fail {
-		t.Errorf("with --recover: %+v", fs)
-	}
-	fs = pendingReleases(mk(), false)
-	if fs[0].Level != steps.Fail || !strings.Contains(fs[0].Hint, "--recover") {
-		t.Errorf("without --recover: %+v", fs)
-	}
-}
