@@ -62,7 +62,7 @@ charts:
 		t.Fatal(err)
 	}
 	logSink := func(e install.Event) {
-		t.Logf("%7.1fs %s %s %s %s", e.Elapsed.Seconds(), e.Type, e.Release, objName(e.Object), e.Error+e.Message)
+		t.Logf("%7.1fs %s %s %s %s", e.Elapsed.Seconds(), e.Type, e.Release, engineRefName(e.Object), e.Error+e.Message)
 	}
 
 	t.Run("InterruptedThenResumed", func(t *testing.T) {

@@ -78,7 +78,7 @@ charts:
 		mu.Lock()
 		defer mu.Unlock()
 		events = append(events, e)
-		t.Logf("%7.1fs %s %s %s %s", e.Elapsed.Seconds(), e.Type, e.Release, objName(e.Object), e.Error+e.Message)
+		t.Logf("%7.1fs %s %s %s %s", e.Elapsed.Seconds(), e.Type, e.Release, engineRefName(e.Object), e.Error+e.Message)
 	}
 	opts := install.Options{Timeout: 3 * time.Minute, StallAfter: 45 * time.Second, BundleDir: t.TempDir()}
 	start := time.Now()
@@ -140,7 +140,7 @@ charts:
 			values = append(values, v)
 		}
 	}
-	if !contains(values, "adm1n-S3CRET-e2e-4471") {
+	if !engineHasValue(values, "adm1n-S3CRET-e2e-4471") {
 		t.Fatal("the admin password is not among the resolved values")
 	}
 	records := map[string][]byte{}
@@ -169,14 +169,14 @@ charts:
 	}
 }
 
-func objName(r *model.ObjectRef) string {
+func engineRefName(r *model.ObjectRef) string {
 	if r == nil {
 		return ""
 	}
 	return r.String()
 }
 
-func contains(l []string, s string) bool {
+func engineHasValue(l []string, s string) bool {
 	for _, v := range l {
 		if v == s {
 			return true

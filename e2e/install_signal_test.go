@@ -86,7 +86,7 @@ charts:
 	}
 
 	// Change minio so it upgrades, and kill -9 inside the upgrade's hook.
-	os.WriteFile(file, append(mustRead(t, file), []byte("minio:\n  memoryRequest: 3Gi\n")...), 0o600)
+	os.WriteFile(file, append(engineReadFile(t, file), []byte("minio:\n  memoryRequest: 3Gi\n")...), 0o600)
 	code, out = signalAt(syscall.SIGKILL, hookRunning)
 	if code != -1 {
 		t.Fatalf("SIGKILL: exit %d\n%s", code, out)
@@ -101,7 +101,7 @@ charts:
 	}
 }
 
-func mustRead(t *testing.T, path string) []byte {
+func engineReadFile(t *testing.T, path string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
