@@ -145,8 +145,8 @@ type MinIO struct {
 	Chart             string    `yaml:"chart" enum:"official,bitnami" doc:"official: MinIO's own chart (frozen at 5.4.0); bitnami: Bitnami's chart (its free images moved to bitnamilegacy)."`
 	Namespace         string    `yaml:"namespace" doc:"Namespace for MinIO."`
 	ReleaseName       string    `yaml:"releaseName" doc:"Helm release name for MinIO."`
-	Zones             int       `yaml:"zones" doc:"Server pools (zones). Capacity grows by adding zones."`
-	NodesPerZone      int       `yaml:"nodesPerZone" doc:"MinIO pods per zone."`
+	Zones             int       `yaml:"zones" doc:"Number of MinIO server pools (the charts call them zones or pools; not availability zones). Capacity grows by adding pools."`
+	NodesPerZone      int       `yaml:"nodesPerZone" doc:"MinIO pods per server pool. A pool needs 4 or more drives (nodesPerZone x drivesPerNode) to keep writing with one pod down."`
 	DrivesPerNode     int       `yaml:"drivesPerNode" doc:"Volumes per MinIO pod."`
 	VolumeSize        string    `yaml:"volumeSize" doc:"Size of each MinIO volume."`
 	StorageClass      string    `yaml:"storageClass" doc:"StorageClass for MinIO's volumes; empty uses storage.storageClass."`
@@ -156,7 +156,7 @@ type MinIO struct {
 	RootPassword      SecretRef `yaml:"rootPassword" secret:"generate" doc:"MinIO root password."`
 	HarborUser        string    `yaml:"harborUser" doc:"MinIO user Harbor uses, limited to its bucket by a policy."`
 	HarborSecretKey   SecretRef `yaml:"harborSecretKey" secret:"generate" doc:"Secret key of the Harbor MinIO user."`
-	SpreadAcrossZones bool      `yaml:"spreadAcrossZones" doc:"Spread MinIO pods over topology.kubernetes.io/zone so an availability-zone outage leaves data readable."`
+	SpreadAcrossZones bool      `yaml:"spreadAcrossZones" doc:"Spread all MinIO pods evenly over availability zones (topology.kubernetes.io/zone, maxSkew 1; enforced on EBS, preferred elsewhere). Kubernetes cannot spread each server pool on its own, so an AZ outage can take up to ceil(pods/AZs) pods of one pool; validate says how many AZs keep every pool readable and writable."`
 	Image             Image     `yaml:"image" doc:"MinIO server image (upstream images moved: quay.io still serves minio/minio)."`
 	ClientImage       Image     `yaml:"clientImage" doc:"MinIO client (mc) image used by the chart's setup job."`
 }
