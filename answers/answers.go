@@ -70,6 +70,7 @@ type Database struct {
 	Password SecretRef `yaml:"password" secret:"required" doc:"External PostgreSQL password."`
 	Database string    `yaml:"database" doc:"External PostgreSQL database for Harbor core."`
 	SSLMode  string    `yaml:"sslmode" enum:"disable,require,verify-ca,verify-full" doc:"PostgreSQL sslmode."`
+	CAFile   string    `yaml:"caFile" doc:"PEM CA bundle of the PostgreSQL server's certificate, for sslmode verify-ca or verify-full with a private CA; the checks verify with it and Harbor trusts it through caBundleSecretName."`
 }
 
 // Redis is internal (a single-replica StatefulSet) or external Redis.
@@ -175,7 +176,7 @@ type S3 struct {
 	Bucket          string    `yaml:"bucket" doc:"Bucket for Harbor's blobs."`
 	AccessKey       SecretRef `yaml:"accessKey" secret:"required" doc:"S3 access key."`
 	SecretKey       SecretRef `yaml:"secretKey" secret:"required" doc:"S3 secret key."`
-	CAFile          string    `yaml:"caFile" doc:"PEM CA bundle for an endpoint with a private CA."`
+	CAFile          string    `yaml:"caFile" doc:"PEM CA bundle for an endpoint with a private CA; Harbor's registry (caBundleSecretName) and Velero (the backup location's caCert) trust it."`
 	DisableRedirect bool      `yaml:"disableRedirect" doc:"Proxy blob downloads through Harbor instead of redirecting clients to presigned S3 URLs (needed when clients cannot reach the endpoint)."`
 }
 
@@ -199,7 +200,7 @@ type LDAP struct {
 	GroupAdminDN   string    `yaml:"groupAdminDN" doc:"DN of the group whose members are Harbor admins."`
 	MembershipAttr string    `yaml:"groupMembershipAttribute" doc:"User attribute listing the user's groups."`
 	VerifyCert     bool      `yaml:"verifyCert" doc:"Verify the LDAP server's certificate."`
-	CAFile         string    `yaml:"caFile" doc:"PEM CA bundle for the LDAP server's certificate (checks; give Harbor the CA through its trust store)."`
+	CAFile         string    `yaml:"caFile" doc:"PEM CA bundle for the LDAP server's certificate; the checks verify with it and Harbor trusts it through caBundleSecretName."`
 	TestUser       string    `yaml:"testUser" doc:"A login name the checks look up to prove the filter finds exactly one user."`
 }
 

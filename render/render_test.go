@@ -49,8 +49,10 @@ storage:
     dataLIF: 10.0.0.11
     svm: svm_harbor
     password: env:T_ONTAP_PASSWORD
+    caFile: /etc/harbor-installer/ontap-ca.pem
 ldap:
   url: ldaps://ldap.corp.example:636
+  caFile: /etc/harbor-installer/ldap-ca.pem
   bindDN: cn=harbor,ou=services,dc=corp,dc=example
   bindPassword: env:T_LDAP_BIND
   baseDN: ou=people,dc=corp,dc=example
@@ -63,6 +65,8 @@ harbor:
   domain: registry.example.org
 `},
 	{name: "eks-minio-bitnami", preset: "eks-minio", answers: `version: 1
+cluster:
+  domain: k8s.example.internal
 harbor:
   domain: registry.example.org
 ingress:
@@ -112,6 +116,7 @@ harbor:
     password: env:T_DB_PASSWORD
     database: harbor_core
     sslmode: verify-full
+    caFile: /etc/harbor-installer/pg-ca.pem
   redis:
     type: external
     addr: redis-a.example.org:26379,redis-b.example.org:26379
@@ -360,12 +365,8 @@ func TestBuildErrorsNameTheKey(t *testing.T) {
 		name, preset, yaml, want string
 	}{
 		{"no domain", "dev", "version: 1\nharbor:\n  domain: \"\"\n", "harbor.domain"},
-		{"registry replicas on RWO filesystem", "dev", "version: 1\nharbor:\n  replicas: 2\n", "harbor.replicas"},
-		{"trident without LIF", "onprem-trident", "version: 1\nharbor:\n  domain: r.example.org\nldap:\n  url: ldap://l:389\n  baseDN: dc=x\n", "storage.trident.managementLIF, storage.trident.svm: empty with storage.trident.install"},
-		{"ldap without url", "dev", "version: 1\nldap:\n  enabled: true\n  baseDN: dc=x\n  bindPassword: env:X\n", "ldap.url"},
-		{"bitnami too few drives", "dev", "version: 1\nminio:\n  enabled: true\n  chart: bitnami\n  nodesPerZone: 1\n", "minio.nodesPerZone"},
 		{"backup without store", "dev", "version: 1\nbackup:\n  enabled: true\n", "backup.enabled"},
-		{"s3 endpoint without scheme", "dev", "version: 1\ns3:\n  endpoint: s3.example.org:9000\n  bucket: b\n  accessKey: env:A\n  secretKey: env:B\n", "s3.endpoint"},
+		{"tls files without files", "dev", "version: 1\ntls:\n  mode: files\n", "tls.certFile, tls.keyFile"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -381,6 +382,24 @@ func TestBuildErrorsNameTheKey(t *testing.T) {
 				t.Errorf("error %q is not lowercase", msg)
 			}
 		})
+	}
+}
+
+// TestBuildLeavesChecksToSteps: answers that the field checks refuse but
+// that can be rendered are rendered; the rule lives in steps/ only.
+func TestBuildLeavesChecksToSteps(t *testing.T) {
+	for name, c := range map[string]struct{ preset, yaml string }{
+		"registry replicas on RWO filesystem": {"dev", "version: 1\nharbor:\n  replicas: 2\n"},
+		"trident without LIF":                 {"onprem-trident", "version: 1\nharbor:\n  domain: r.example.org\nldap:\n  url: ldap://l:389\n  baseDN: dc=x\n"},
+		"ldap without url":                    {"dev", "version: 1\nldap:\n  enabled: true\n  baseDN: dc=x\n  bindPassword: env:X\n"},
+		"bitnami too few drives":              {"dev", "version: 1\nminio:\n  enabled: true\n  chart: bitnami\n  nodesPerZone: 1\n"},
+		"s3 endpoint without scheme":          {"dev", "version: 1\ns3:\n  endpoint: s3.example.org:9000\n  bucket: b\n  accessKey: env:A\n  secretKey: env:B\n"},
+		"empty backup bucket":                 {"eks-minio", "version: 1\nharbor:\n  domain: r.example.org\nbackup:\n  bucket: \"\"\n"},
+	} {
+		a := loadCase(t, testCase{name: name, preset: c.preset, answers: c.yaml})
+		if _, err := Build(a); err != nil {
+			t.Errorf("%s: Build re-validates what steps/ checks: %v", name, err)
+		}
 	}
 }
 
