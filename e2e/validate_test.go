@@ -360,7 +360,7 @@ func TestValidateRegistryOnEBSFilesystem(t *testing.T) {
 	w := theWorld(t)
 	y := edit(t, w.correctAnswers(),
 		"provider: trident\n  storageClass: ontap-nas", "provider: existing\n  storageClass: gp3",
-		"  enabled: true\n  zones: 3", "  enabled: false\n  zones: 3",
+		"  enabled: true\n  zones: 1", "  enabled: false\n  zones: 1",
 		"backup:\n  enabled: true", "backup:\n  enabled: false",
 	)
 	a := load(t, y)

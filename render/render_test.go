@@ -436,22 +436,47 @@ func TestExecTemplate(t *testing.T) {
 // --- chart key paths ---
 
 // valuePaths lists the dotted key paths of values: maps are descended,
-// lists and scalars are leaves.
+// lists of maps are descended as path[] (the keys of every item), and
+// scalars and lists of scalars are leaves.
 func valuePaths(prefix string, v any, out map[string]bool) {
-	m, ok := v.(map[string]any)
-	if !ok || len(m) == 0 {
-		if prefix != "" {
-			out[prefix] = true
+	switch t := v.(type) {
+	case map[string]any:
+		if len(t) == 0 {
+			break
+		}
+		for k, val := range t {
+			p := k
+			if prefix != "" {
+				p = prefix + "." + k
+			}
+			valuePaths(p, val, out)
 		}
 		return
-	}
-	for k, val := range m {
-		p := k
-		if prefix != "" {
-			p = prefix + "." + k
+	case []any:
+		items := false
+		for _, item := range t {
+			if m, ok := item.(map[string]any); ok && len(m) > 0 {
+				valuePaths(prefix+"[]", m, out)
+				items = true
+			}
 		}
-		valuePaths(p, val, out)
+		if items {
+			return
+		}
 	}
+	if prefix != "" {
+		out[prefix] = true
+	}
+}
+
+// freeCovers reports whether a "path.*" entry (given as "path.") allows p.
+func freeCovers(free []string, p string) bool {
+	for _, f := range free {
+		if strings.HasPrefix(p, f) || strings.HasPrefix(p, strings.TrimSuffix(f, ".")+"[]") {
+			return true
+		}
+	}
+	return false
 }
 
 func loadChartKeys(t *testing.T, chart answers.Chart) (exact map[string]bool, free []string) {
@@ -478,32 +503,60 @@ func loadChartKeys(t *testing.T, chart answers.Chart) (exact map[string]bool, fr
 	return exact, free
 }
 
+// unknownPaths lists the key paths of values that the chart's key list
+// does not allow.
+func unknownPaths(t *testing.T, chart answers.Chart, values map[string]any) []string {
+	t.Helper()
+	exact, free := loadChartKeys(t, chart)
+	paths := map[string]bool{}
+	valuePaths("", values, paths)
+	var bad []string
+	for path := range paths {
+		if !exact[path] && !freeCovers(free, path) {
+			bad = append(bad, path)
+		}
+	}
+	sort.Strings(bad)
+	return bad
+}
+
 // TestRenderedKeysExistInCharts checks every key path the renderer writes,
 // for every golden case, against the pinned chart's key list.
 func TestRenderedKeysExistInCharts(t *testing.T) {
 	for _, c := range cases {
 		p := buildCase(t, c)
 		for _, r := range p.Releases {
-			exact, free := loadChartKeys(t, r.Chart)
-			paths := map[string]bool{}
-			valuePaths("", r.Values, paths)
-			var bad []string
-		next:
-			for path := range paths {
-				if exact[path] {
-					continue
-				}
-				for _, f := range free {
-					if strings.HasPrefix(path, f) {
-						continue next
-					}
-				}
-				bad = append(bad, path)
-			}
-			sort.Strings(bad)
-			for _, b := range bad {
+			for _, b := range unknownPaths(t, r.Chart, r.Values) {
 				t.Errorf("%s: %s writes %s, which chart %s %s does not have", c.name, r.Name, b, r.Chart.Name, r.Chart.Version)
 			}
+		}
+	}
+}
+
+// TestChartKeyCheckDescendsLists: a wrong key inside a list item (a user,
+// a policy statement, a spread constraint, a backup location, an env var)
+// is caught, not hidden behind the list.
+func TestChartKeyCheckDescendsLists(t *testing.T) {
+	minio := answers.Chart{Name: "minio", Version: "5.4.0"}
+	harbor := answers.Chart{Name: "harbor", Version: "1.19.1"}
+	velero := answers.Chart{Name: "velero", Version: "12.1.0"}
+	for _, c := range []struct {
+		chart  answers.Chart
+		values string
+		want   string
+	}{
+		{minio, "users: [{accessKey: a, existingSecrets: s}]", "users[].existingSecrets"},
+		{minio, "policies: [{name: p, statements: [{effects: Allow}]}]", "policies[].statements[].effects"},
+		{minio, "topologySpreadConstraints: [{maxskew: 1}]", "topologySpreadConstraints[].maxskew"},
+		{harbor, "core: {extraEnvVars: [{name: X, valuefrom: {}}]}", "core.extraEnvVars[].valuefrom"},
+		{velero, "configuration: {backupStorageLocation: [{cacert: x}]}", "configuration.backupStorageLocation[].cacert"},
+	} {
+		var v map[string]any
+		if err := yaml.Unmarshal([]byte(c.values), &v); err != nil {
+			t.Fatal(err)
+		}
+		if bad := unknownPaths(t, c.chart, v); strings.Join(bad, ",") != c.want {
+			t.Errorf("%s: unknown %v, want %s", c.values, bad, c.want)
 		}
 	}
 }
