@@ -1,8 +1,10 @@
 package render
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"text/template/parse"
@@ -22,8 +24,31 @@ type templateReads struct {
 }
 
 // covers reports whether the templates read path (dotted, "[]" for list
-// items): exactly, below it, or inside a subtree read whole.
+// items): exactly, below it, or inside a subtree read whole. A range over a
+// map reads every key, so a key segment may also match "[]" (keys may
+// contain dots, as annotation keys do).
 func (r templateReads) covers(path string) bool {
+	if r.coversDirect(path) {
+		return true
+	}
+	for i := strings.Index(path, "."); i > 0; i = nextDot(path, i) {
+		for j := nextDot(path, i); ; j = nextDot(path, j) {
+			rest := ""
+			if j > 0 {
+				rest = path[j:]
+			}
+			if r.coversDirect(path[:i] + "[]" + rest) {
+				return true
+			}
+			if j < 0 {
+				break
+			}
+		}
+	}
+	return false
+}
+
+func (r templateReads) coversDirect(path string) bool {
 	if r.exact[path] || r.whole[path] {
 		return true
 	}
@@ -40,6 +65,14 @@ func (r templateReads) covers(path string) bool {
 	return false
 }
 
+func nextDot(s string, i int) int {
+	j := strings.Index(s[i+1:], ".")
+	if j < 0 {
+		return -1
+	}
+	return i + 1 + j
+}
+
 // wholeFuncs pass a value on as a whole (into YAML, another template...).
 var wholeFuncs = map[string]bool{
 	"toYaml": true, "toJson": true, "toPrettyJson": true, "toRawJson": true, "tpl": true,
@@ -52,10 +85,14 @@ func readChartTemplates(t *testing.T, dir string) templateReads {
 	r := templateReads{exact: map[string]bool{}, whole: map[string]bool{}}
 	trees := map[string]*parse.Tree{} // by define name and by file path
 	var entries []string
-	root := filepath.Join(dir, "templates")
-	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+	// Templates of the chart and of its subcharts (whose helpers, such as
+	// Bitnami's common library, the chart includes).
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
+		}
+		if filepath.Base(filepath.Dir(p)) != "templates" && !strings.Contains(p, string(filepath.Separator)+"templates"+string(filepath.Separator)) {
+			return nil
 		}
 		if ext := filepath.Ext(p); ext != ".yaml" && ext != ".tpl" && ext != ".txt" && ext != ".yml" {
 			return nil
@@ -79,7 +116,7 @@ func readChartTemplates(t *testing.T, dir string) templateReads {
 		if _, ok := trees[rel]; !ok {
 			trees[rel] = tr
 		}
-		if !strings.HasPrefix(filepath.Base(p), "_") {
+		if !strings.HasPrefix(filepath.Base(p), "_") && strings.HasPrefix(rel, "templates"+string(filepath.Separator)) {
 			entries = append(entries, rel)
 		}
 		return nil
@@ -87,7 +124,7 @@ func readChartTemplates(t *testing.T, dir string) templateReads {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &readWalker{reads: r, trees: trees, walked: map[string]bool{}}
+	w := &readWalker{reads: r, trees: trees, walked: map[string]bool{}, dicts: map[string]map[string]string{}}
 	for _, e := range entries {
 		w.walk(e, "$root")
 	}
@@ -99,6 +136,9 @@ type readWalker struct {
 	vars   map[string]string // variable -> path ("$root" for the root)
 	trees  map[string]*parse.Tree
 	walked map[string]bool // template name + dot already walked
+	// dicts are the dict literals passed to templates, by "$dict:N" dot:
+	// their keys map to values paths.
+	dicts map[string]map[string]string
 }
 
 // walk walks the named template with dot, once per pair.
@@ -133,13 +173,26 @@ func templateName(n parse.Node) (string, bool) {
 }
 
 // join appends field names to a base path; the root's .Values starts the
-// values path.
-func join(base string, fields []string) (string, bool) {
+// values path, and a dict's key leads to the path given for it.
+func (w *readWalker) join(base string, fields []string) (string, bool) {
 	if base == "" {
 		return "", false
 	}
+	if strings.HasPrefix(base, "$dict:") {
+		if len(fields) == 0 {
+			return "", false
+		}
+		target, ok := w.dicts[base][fields[0]]
+		if !ok {
+			return "", false
+		}
+		return w.join(target, fields[1:])
+	}
 	if base == "$root" {
-		if len(fields) == 0 || fields[0] != "Values" {
+		if len(fields) == 0 {
+			return base, true
+		}
+		if fields[0] != "Values" {
 			return "", false
 		}
 		if len(fields) == 1 {
@@ -149,7 +202,7 @@ func join(base string, fields []string) (string, bool) {
 	}
 	if base == "$values" {
 		if len(fields) == 0 {
-			return "", false
+			return base, true
 		}
 		return strings.Join(fields, "."), true
 	}
@@ -163,13 +216,13 @@ func join(base string, fields []string) (string, bool) {
 func (w *readWalker) arg(n parse.Node, dot string) (string, bool) {
 	switch a := n.(type) {
 	case *parse.FieldNode:
-		return join(dot, a.Ident)
+		return w.join(dot, a.Ident)
 	case *parse.VariableNode:
 		base, ok := w.vars[a.Ident[0]]
 		if !ok {
 			return "", false
 		}
-		return join(base, a.Ident[1:])
+		return w.join(base, a.Ident[1:])
 	case *parse.DotNode:
 		return dot, dot != "" && dot != "$root" && dot != "$values"
 	case *parse.ChainNode:
@@ -178,13 +231,13 @@ func (w *readWalker) arg(n parse.Node, dot string) (string, bool) {
 			if !ok {
 				return "", false
 			}
-			return join(base, a.Field)
+			return w.join(base, a.Field)
 		}
 		base, ok := w.arg(a.Node, dot)
 		if !ok {
 			return "", false
 		}
-		return join(base, a.Field)
+		return w.join(base, a.Field)
 	case *parse.PipeNode:
 		return w.pipe(a, dot)
 	}
@@ -209,6 +262,13 @@ func (w *readWalker) record(path string, whole bool) {
 	if path == "" || path == "$root" || path == "$values" {
 		return
 	}
+	if strings.HasPrefix(path, "$dict:") {
+		// A dict passed on whole passes every path in it whole.
+		for _, target := range w.dicts[path] {
+			w.record(target, whole)
+		}
+		return
+	}
 	if whole {
 		w.reads.whole[path] = true
 	} else {
@@ -223,6 +283,27 @@ func (w *readWalker) pipe(p *parse.PipeNode, dot string) (string, bool) {
 	if p == nil {
 		return "", false
 	}
+	if len(p.Cmds) == 1 && len(p.Cmds[0].Args) > 1 {
+		if id, ok := p.Cmds[0].Args[0].(*parse.IdentifierNode); ok && id.Ident == "dict" {
+			// A dict handed to a template: follow its keys.
+			args := p.Cmds[0].Args[1:]
+			d := map[string]string{}
+			for i := 0; i+1 < len(args); i += 2 {
+				k, ok := args[i].(*parse.StringNode)
+				if !ok {
+					continue
+				}
+				if path, ok := w.argOrRoot(args[i+1], dot); ok {
+					d[k.Text] = path
+				} else if sub, ok := args[i+1].(*parse.PipeNode); ok {
+					w.pipe(sub, dot)
+				}
+			}
+			name := fmt.Sprintf("$dict:%d", len(w.dicts))
+			w.dicts[name] = d
+			return name, true
+		}
+	}
 	wholeLater := false
 	for i := len(p.Cmds) - 1; i >= 0; i-- {
 		c := p.Cmds[i]
@@ -235,7 +316,11 @@ func (w *readWalker) pipe(p *parse.PipeNode, dot string) (string, bool) {
 			// dict or other built value is passed on whole instead.
 			if name, ok := templateName(c.Args[1]); ok {
 				if arg, ok := w.argOrRoot(c.Args[2], dot); ok {
-					w.walk(name, arg)
+					if w.trees[name] == nil {
+						w.record(arg, true) // not here: assume it uses it all
+					} else {
+						w.walk(name, arg)
+					}
 					continue
 				}
 			}
@@ -259,7 +344,7 @@ func (w *readWalker) pipe(p *parse.PipeNode, dot string) (string, bool) {
 	}
 	last := p.Cmds[len(p.Cmds)-1]
 	for _, a := range last.Args {
-		if path, ok := w.arg(a, dot); ok {
+		if path, ok := w.argOrRoot(a, dot); ok {
 			return path, true
 		}
 	}
@@ -369,6 +454,47 @@ bucket: {{ $s.s3.bucket }}
 	for _, p := range []string{"users[].secretKey", "buckets[].policy", "persistence.imageChartStorage.s3.region", "podDisruptionBudget.minAvailable", "policies[].statements[].actions"} {
 		if r.covers(p) {
 			t.Errorf("%s covered, but no template reads it", p)
+		}
+	}
+}
+
+// testChartDirs maps the pinned charts to their stand-ins in testcharts/
+// (the bitnami MinIO chart has none).
+var testChartDirs = map[string]string{
+	"harbor 1.19.1":               "harbor",
+	"minio 5.4.0":                 "minio",
+	"velero 12.1.0":               "velero",
+	"trident-operator 100.2606.0": "trident-operator",
+}
+
+// TestTestChartsHonourRenderedPaths: the test charts the e2e tests install
+// in place of the pinned charts read every value path render emits, at the
+// same path, so a value written to a wrong path fails here and in e2e
+// instead of passing unnoticed.
+func TestTestChartsHonourRenderedPaths(t *testing.T) {
+	reads := map[string]templateReads{}
+	for _, c := range cases {
+		p := buildCase(t, c)
+		for _, r := range p.Releases {
+			dir, ok := testChartDirs[r.Chart.Name+" "+r.Chart.Version]
+			if !ok {
+				continue
+			}
+			if _, ok := reads[dir]; !ok {
+				reads[dir] = readChartTemplates(t, filepath.Join("..", "testcharts", dir))
+			}
+			paths := map[string]bool{}
+			valuePaths("", r.Values, paths)
+			var missing []string
+			for path := range paths {
+				if !reads[dir].covers(path) {
+					missing = append(missing, path)
+				}
+			}
+			sort.Strings(missing)
+			for _, m := range missing {
+				t.Errorf("%s: %s writes %s, which testcharts/%s does not read", c.name, r.Name, m, dir)
+			}
 		}
 	}
 }
