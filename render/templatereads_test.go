@@ -473,6 +473,12 @@ var testChartDirs = map[string]string{
 // instead of passing unnoticed.
 func TestTestChartsHonourRenderedPaths(t *testing.T) {
 	reads := map[string]templateReads{}
+	// A value at a wrong path is not honoured: the hook annotations belong
+	// to database.podAnnotations, not database.internal.podAnnotations.
+	harbor := readChartTemplates(t, filepath.Join("..", "testcharts", "harbor"))
+	if harbor.covers("database.internal.podAnnotations.pre.hook.backup.velero.io/command") || !harbor.covers("database.podAnnotations.pre.hook.backup.velero.io/command") {
+		t.Error("the harbor test chart reads database pod annotations at the wrong path")
+	}
 	for _, c := range cases {
 		p := buildCase(t, c)
 		for _, r := range p.Releases {

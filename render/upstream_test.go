@@ -335,4 +335,45 @@ func checkRendered(t *testing.T, r Release, manifests string) {
 			t.Errorf("rendered %s mentions %s", r.Name, bad)
 		}
 	}
+	checkIssue10Rendered(t, r, manifests)
+}
+
+// checkIssue10Rendered checks that the chart turns the values that keep
+// upgrades, trust and drains safe into the objects meant.
+func checkIssue10Rendered(t *testing.T, r Release, manifests string) {
+	t.Helper()
+	want := func(what, s string) {
+		if !strings.Contains(manifests, s) {
+			t.Errorf("%s: rendered manifests lack %q (%s)", r.Name, s, what)
+		}
+	}
+	str := func(path string) string { s, _ := valueAt(r.Values, path).(string); return s }
+	switch r.Chart.Name {
+	case "harbor":
+		want("core.secretName mounted", "secretName: "+str("core.secretName"))
+		if b := str("caBundleSecretName"); b != "" {
+			want("caBundleSecretName mounted", "secretName: "+b)
+		}
+		if str("updateStrategy.type") == "Recreate" {
+			want("registry and jobservice recreated", "type: Recreate")
+		}
+		if ann, ok := valueAt(r.Values, "database.podAnnotations").(map[string]any); ok {
+			for k := range ann {
+				want("database pod annotation", k+":")
+			}
+		}
+		if strings.Contains(manifests, "Y2hhbmdlaXQ=") || strings.Contains(manifests, "changeit") {
+			t.Errorf("%s: the chart's default database password changeit is rendered", r.Name)
+		}
+	case "minio":
+		if n, ok := valueAt(r.Values, "podDisruptionBudget.maxUnavailable").(int); ok {
+			want("MinIO budget", fmt.Sprintf("maxUnavailable: %d", n))
+		}
+		if n, ok := valueAt(r.Values, "pdb.maxUnavailable").(int); ok {
+			want("MinIO budget", fmt.Sprintf("maxUnavailable: %d", n))
+		}
+		if n, ok := valueAt(r.Values, "pdb.minAvailable").(int); ok {
+			want("MinIO budget", fmt.Sprintf("minAvailable: %d", n))
+		}
+	}
 }

@@ -62,15 +62,10 @@ spec:
         {{- end }}
       annotations:
         checksum/secret: {{ include (print $root.Template.BasePath "/secrets.yaml") $root | sha256sum }}
-        {{- if .podAnnotations }}
-        {{- /* as the chart: the database's annotations are database.podAnnotations */}}
+        {{- /* passed in: the database's are database.podAnnotations, not
+        database.internal.podAnnotations, as in the chart */}}
         {{- with .podAnnotations }}
         {{- toYaml . | nindent 8 }}
-        {{- end }}
-        {{- else }}
-        {{- with .values.podAnnotations }}
-        {{- toYaml . | nindent 8 }}
-        {{- end }}
         {{- end }}
     spec:
       securityContext:
