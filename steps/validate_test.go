@@ -108,6 +108,7 @@ func TestFieldChecks(t *testing.T) {
 		{"under 4 drives in all", "eks-minio", []string{"harbor.domain=r.example.org", "minio.zones=1", "minio.nodesPerZone=2"}, "minio.zones", Fail, "at least 4"},
 		{"6 nodes survive an AZ from 3", "eks-minio", []string{"harbor.domain=r.example.org", "minio.zones=1", "minio.nodesPerZone=6"}, "minio.zones", OK, "with 2 or more AZs every pool stays readable, and with 3 or more also writable"},
 		{"two pools spread as one", "eks-minio", []string{"harbor.domain=r.example.org", "minio.zones=2", "minio.nodesPerZone=4"}, "minio.zones", OK, "with 4 or more AZs every pool stays readable, and with 8 or more also writable"},
+		{"database CA file missing", "dev", []string{"harbor.database.type=external", "harbor.database.host=pg.example.org", "harbor.database.password=env:HOME", "harbor.database.caFile=/nonexistent/pg-ca.pem"}, "harbor.database.caFile", Fail, "/nonexistent/pg-ca.pem"},
 		{"s3 endpoint without scheme", "dev", []string{"s3.endpoint=minio.example.org:9000", "s3.bucket=harbor", "s3.accessKey=env:HOME", "s3.secretKey=env:HOME"}, "s3.endpoint", Fail, "no http:// or https:// scheme"},
 		{"s3 keys required", "dev", []string{"s3.endpoint=https://s3.example.org", "s3.bucket=harbor"}, "s3.accessKey", Fail, "required"},
 		{"ldap bad scheme", "onprem-trident", append(append([]string{}, onpremFill...), "ldap.url=http://ldap.example.org"), "ldap.url", Fail, "not an ldap://"},
