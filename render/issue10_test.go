@@ -273,6 +273,9 @@ func TestClusterDomain(t *testing.T) {
 			t.Errorf("%s values mention cluster.local with cluster.domain set", r.Name)
 		}
 	}
+	if got := valueAt(p.Release("minio").Values, "clusterDomain"); got != "k8s.example.internal" {
+		t.Errorf("bitnami clusterDomain = %v: its pods would look for each other under cluster.local", got)
+	}
 	want := "http://minio.minio.svc.k8s.example.internal:9000"
 	if got := valueAt(p.Release("harbor").Values, "persistence.imageChartStorage.s3.regionendpoint"); got != want {
 		t.Errorf("regionendpoint = %v, want %s", got, want)

@@ -126,7 +126,9 @@ func addMinIO(p *Plan, a *answers.Answers) error {
 	if a.Storage.Provider == "ebs" {
 		when = "DoNotSchedule"
 	}
-	v := map[string]any{"mode": "distributed"}
+	// The Bitnami chart builds the server list from clusterDomain; the
+	// official chart prints it in its notes.
+	v := map[string]any{"mode": "distributed", "clusterDomain": a.ClusterDomain()}
 	var waits []Wait
 	switch m.Chart {
 	case "official":
