@@ -60,7 +60,7 @@ func buildYAML(t *testing.T, preset, y string) *Plan {
 func TestMinIODisruptionBudget(t *testing.T) {
 	for _, c := range []struct {
 		name, yaml, path string
-		want         any
+		want             any
 	}{
 		{"official 1x4", "", "podDisruptionBudget.maxUnavailable", 1},
 		{"official 2x2 blocks drains", "minio: {zones: 2, nodesPerZone: 2}", "podDisruptionBudget.maxUnavailable", 0},

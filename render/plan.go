@@ -7,8 +7,10 @@
 // which the install engine resolves when it creates the Secrets.
 //
 // Values follow the pinned charts exactly (see /work/shared/guide/charts.md);
-// render/testdata/chartkeys lists every key path each pinned chart accepts,
-// and the tests check every rendered path against it.
+// render/testdata/chartkeys lists every key path each pinned chart accepts
+// (list items as path[].key), and the tests check every rendered path
+// against it, and that the stand-in charts in testcharts/ read each one at
+// the same path.
 //
 // # Checking renders against the real charts
 //
