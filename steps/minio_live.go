@@ -129,9 +129,8 @@ func zoneCounts(zones []string, perZone map[string]int) string {
 // answers/minio_layout.go) on the cluster's AZ count: it fails when there
 // are fewer AZs than needed for every pool to stay readable through one AZ's
 // outage. It counts how many pods of one pool an AZ can hold, not pools
-// against AZs: one pool of many pods can need more AZs than two small pools
-// (and since the spread cannot see pools, more pools than AZs always lets
-// one AZ hold a whole pool, which the count reports).
+// against AZs (since the spread cannot see pools, more pools than AZs lets
+// one AZ hold a whole pool, which that count reports).
 func spreadLive(a *answers.Answers, azs int, counts string) []Finding {
 	read, write := a.MinIOAZsNeeded(false), a.MinIOAZsNeeded(true)
 	pods := a.MinIO.Zones * a.MinIO.NodesPerZone
