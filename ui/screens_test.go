@@ -176,7 +176,9 @@ func TestSecretTypedStaysInMemory(t *testing.T) {
 // returns how many keys it took.
 func devToReview(t *testing.T, z *wiz) int {
 	keys := 0
-	press := func(k ...string) { keys += len(k); z.key(k...) }
+	var seq []string
+	press := func(k ...string) { keys += len(k); seq = append(seq, k...); z.key(k...) }
+	defer func() { t.Logf("keys: %v", seq) }()
 	press("enter") // welcome: preset dev
 	press("enter") // cluster
 	press("ctrl+u")
