@@ -182,8 +182,8 @@ type S3 struct {
 // LDAP configures LDAP login.
 type LDAP struct {
 	Enabled        bool      `yaml:"enabled" doc:"Use LDAP login (auth_mode ldap_auth). Settings become read-only in Harbor's UI."`
-	URL            string    `yaml:"url" doc:"ldap://host:389 or ldaps://host:636."`
-	StartTLS       bool      `yaml:"startTLS" doc:"Upgrade an ldap:// connection with StartTLS (checks only; Harbor itself uses ldaps:// for TLS)."`
+	URL            string    `yaml:"url" doc:"ldaps://host:636; ldap://host:389 only with ldap.allowPlaintext, because Harbor then binds in cleartext."`
+	StartTLS       bool      `yaml:"startTLS" doc:"Make the checks upgrade an ldap:// connection with StartTLS. Harbor itself never uses StartTLS (goharbor/harbor#19989), so this proves nothing for Harbor; use ldaps:// for an encrypted bind."`
 	AllowPlaintext bool      `yaml:"allowPlaintext" doc:"Accept an ldap:// URL although Harbor then sends the bind password in cleartext (Harbor never uses StartTLS); prefer ldaps://."`
 	BindDN         string    `yaml:"bindDN" doc:"DN Harbor binds as to search users."`
 	BindPassword   SecretRef `yaml:"bindPassword" secret:"required" doc:"Password of bindDN."`

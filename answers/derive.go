@@ -15,11 +15,23 @@ func (a *Answers) Scheme() string {
 	return "http"
 }
 
+// Host is harbor.domain as every part of the installer uses it: in lower
+// case. DNS names are case-insensitive, but an Ingress host must be lower
+// case, so an upper-case answer is lower-cased (by the checks and by render
+// alike), never refused.
+func (a *Answers) Host() string { return strings.ToLower(a.Harbor.Domain) }
+
 // ExternalURL is Harbor's externalURL; it must match the ingress host and
 // the certificate, or docker login fails fetching its token.
 func (a *Answers) ExternalURL() string {
-	return a.Scheme() + "://" + strings.ToLower(a.Harbor.Domain)
+	return a.Scheme() + "://" + a.Host()
 }
+
+// JobLogsInDatabase reports that jobservice keeps job logs in the database
+// (jobLoggers: database) rather than on a file volume: whenever the class
+// gives only ReadWriteOnce, so any number of jobservice replicas need no
+// shared volume. render's jobLoggers and the storage check follow it.
+func (a *Answers) JobLogsInDatabase() bool { return a.AccessMode() != "ReadWriteMany" }
 
 // AccessMode is what storage.storageClass can give.
 func (a *Answers) AccessMode() string {

@@ -47,7 +47,7 @@ func Fields() []Field {
 				}
 				continue
 			}
-			if ft.Kind() == reflect.Struct && ft != replicasType {
+			if ft.Kind() == reflect.Struct && ft != replicasType && ft != secretRefType {
 				walk(ft, key)
 			}
 		}
@@ -167,8 +167,8 @@ func SecretFields(a *Answers) []SecretField {
 			switch {
 			case f.Type == secretRefType:
 				ptr := fv
-				out = append(out, SecretField{Key: key, Policy: f.Tag.Get("secret"), Ref: SecretRef(fv.String()),
-					set: func(r SecretRef) { ptr.SetString(string(r)) }})
+				out = append(out, SecretField{Key: key, Policy: f.Tag.Get("secret"), Ref: fv.Interface().(SecretRef),
+					set: func(r SecretRef) { ptr.Set(reflect.ValueOf(r)) }})
 			case f.Type.Kind() == reflect.Struct && f.Type != replicasType:
 				walk(fv, key)
 			}

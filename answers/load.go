@@ -407,7 +407,7 @@ func parseSet(s string) (*yaml.Node, string, error) {
 }
 
 var (
-	secretRefType = reflect.TypeOf(SecretRef(""))
+	secretRefType = reflect.TypeOf(SecretRef{})
 	replicasType  = reflect.TypeOf(Replicas{})
 	answersType   = reflect.TypeOf(Answers{})
 )
@@ -473,6 +473,11 @@ func (c *treeChecker) walk(n *yaml.Node, t reflect.Type, path, enum string) {
 			}{}), path, "")
 		default:
 			c.add(n, path, "want a whole number or a map of component: number, got a list", "")
+		}
+		return
+	case t == secretRefType:
+		if n.Kind != yaml.ScalarNode {
+			c.add(n, path, "want a single value (env:NAME or file:PATH), got "+kindName(n), "")
 		}
 		return
 	}

@@ -128,13 +128,13 @@ func TestSecretReferences(t *testing.T) {
 	if v, err := l.Answers.Harbor.AdminPassword.Resolve(); err != nil || v != "from-file" {
 		t.Errorf("file: resolve = %q, %v", v, err)
 	}
-	if _, err := SecretRef("env:SURELY_NOT_SET_X").Resolve(); err == nil || !strings.Contains(err.Error(), "SURELY_NOT_SET_X") {
+	if _, err := NewSecretRef("env:SURELY_NOT_SET_X").Resolve(); err == nil || !strings.Contains(err.Error(), "SURELY_NOT_SET_X") {
 		t.Errorf("missing env: %v", err)
 	}
-	if _, err := SecretRef("file:" + filepath.Join(dir, "nope")).Resolve(); err == nil {
+	if _, err := NewSecretRef("file:" + filepath.Join(dir, "nope")).Resolve(); err == nil {
 		t.Error("missing file: want error")
 	}
-	if SecretRef("hunter2").String() == "hunter2" {
+	if NewSecretRef("hunter2").String() == "hunter2" {
 		t.Error("String() shows a literal secret")
 	}
 
@@ -169,7 +169,7 @@ func TestSaveNeverWritesSecrets(t *testing.T) {
 	if err != nil {
 		t.Fatalf("saved file does not load: %v", err)
 	}
-	if l2.Answers.Harbor.Domain != "a.example.org" || l2.Answers.Harbor.AdminPassword != "env:HARBOR_ADMIN_PASSWORD" || l2.Answers.LDAP.BindPassword != "env:X" {
+	if l2.Answers.Harbor.Domain != "a.example.org" || l2.Answers.Harbor.AdminPassword.String() != "env:HARBOR_ADMIN_PASSWORD" || l2.Answers.LDAP.BindPassword.String() != "env:X" {
 		t.Errorf("replay differs: %+v", l2.Answers.Harbor)
 	}
 }

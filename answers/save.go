@@ -23,7 +23,7 @@ func Marshal(a *Answers) ([]byte, []string, error) {
 	var replaced []string
 	for _, sf := range SecretFields(&cp) {
 		if sf.Ref.Kind() == SecretLiteral {
-			sf.set(SecretRef("env:" + EnvNameFor(sf.Key)))
+			sf.set(NewSecretRef("env:" + EnvNameFor(sf.Key)))
 			replaced = append(replaced, sf.Key)
 		}
 	}

@@ -15,13 +15,34 @@ import (
 //	file:PATH    read from PATH at install time (trailing newline trimmed)
 //
 // Anything else is a literal secret, refused unless explicitly allowed.
-type SecretRef string
+//
+// The written form is unexported and behind a pointer, so no formatting path
+// can show a literal secret: fmt's verbs all go through Format, JSON, YAML
+// and text encoders through the Marshal methods, and even reflection-based
+// printing of a struct that holds a SecretRef in an unexported field reaches
+// only a pointer, which fmt prints as an address. The zero value is the
+// empty reference. A SecretRef is immutable; copies may share the pointer.
+type SecretRef struct {
+	p *string
+}
 
 // NewSecretRef makes a SecretRef from its written form (env:NAME, file:PATH,
 // "" or a literal). Code outside this package makes references only this way
-// and reads them only through methods, never by conversion, so that the
-// value can become unexported without touching callers.
-func NewSecretRef(s string) SecretRef { return SecretRef(s) }
+// and reads them only through methods.
+func NewSecretRef(s string) SecretRef {
+	if s == "" {
+		return SecretRef{}
+	}
+	return SecretRef{p: &s}
+}
+
+// raw is the written form, for this package only.
+func (s SecretRef) raw() string {
+	if s.p == nil {
+		return ""
+	}
+	return *s.p
+}
 
 // SecretKind classifies a SecretRef.
 type SecretKind int
@@ -36,7 +57,7 @@ const (
 
 // Kind tells what the reference is.
 func (s SecretRef) Kind() SecretKind {
-	v := string(s)
+	v := s.raw()
 	switch {
 	case v == "":
 		return SecretEmpty
@@ -53,9 +74,9 @@ func (s SecretRef) Kind() SecretKind {
 func (s SecretRef) Target() string {
 	switch s.Kind() {
 	case SecretEnv:
-		return strings.TrimPrefix(string(s), "env:")
+		return strings.TrimPrefix(s.raw(), "env:")
 	case SecretFile:
-		return strings.TrimPrefix(string(s), "file:")
+		return strings.TrimPrefix(s.raw(), "file:")
 	}
 	return ""
 }
@@ -65,7 +86,7 @@ func (s SecretRef) String() string {
 	if s.Kind() == SecretLiteral {
 		return "<literal secret>"
 	}
-	return string(s)
+	return s.raw()
 }
 
 // Resolve returns the secret value. An empty reference resolves to "".
@@ -95,7 +116,7 @@ func (s SecretRef) Resolve() (string, error) {
 		}
 		return v, nil
 	default:
-		return string(s), nil
+		return s.raw(), nil
 	}
 }
 

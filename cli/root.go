@@ -56,13 +56,28 @@ type streams struct {
 func (s streams) isTerminal() bool {
 	in, ok1 := s.in.(*os.File)
 	out, ok2 := s.out.(*os.File)
-	return ok1 && ok2 && term.IsTerminal(int(in.Fd())) && term.IsTerminal(int(out.Fd()))
+	return ok1 && ok2 && isTerminalFd(in.Fd()) && isTerminalFd(out.Fd())
 }
+
+func isTerminalFd(fd uintptr) bool { return term.IsTerminal(int(fd)) }
 
 // Main runs the program with args and returns the process exit code.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	// SIGINT and SIGTERM cancel the context: the engine stops its Helm
+	// actions cleanly and the run exits 130.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// After the first signal the default action returns: a second Ctrl-C
+	// kills at once (a release may then be left pending: --recover).
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
+	return mainContext(ctx, args, stdin, stdout, stderr)
+}
+
+// mainContext is Main under a given context (tests cancel it).
+func mainContext(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	s := streams{in: stdin, out: stdout, err: stderr}
 	root := newRoot(s)
 	root.SetArgs(args)
@@ -118,6 +133,6 @@ terminal, give a command and --answers FILE or --preset NAME.`,
 	}
 	wf.register(root)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr("%v (see --help)", err) })
-	root.AddCommand(newRenderCmd(s), newValidateCmd(s), newInstallCmd(s), newPresetsCmd(s), newAnswersCmd(s), newVersionCmd(s))
+	root.AddCommand(newRenderCmd(s), newValidateCmd(s), newInstallCmd(s), newStatusCmd(s), newDiffCmd(s), newUninstallCmd(s), newPresetsCmd(s), newAnswersCmd(s), newVersionCmd(s))
 	return root
 }

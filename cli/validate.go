@@ -24,7 +24,13 @@ func newValidateCmd(s streams) *cobra.Command {
 		Short: "Check the answers: field checks, then live checks against the real systems",
 		Long: `validate runs every step's field checks (pure, no network) and live checks
 (cluster, DNS, TLS secret, storage class, ONTAP, MinIO/S3, LDAP, PostgreSQL,
-Redis) and prints the findings grouped by step.
+Redis, the old registry for migration) and prints the findings grouped by
+step.
+
+validate only reads: it never creates or deletes a bucket or a cluster
+object. Its one write is a probe object of under 100 bytes under
+.harbor-installer-probe/ in an external S3 bucket, read back and deleted at
+once, to prove Harbor's credentials can write there.
 
 Exit codes: 0 no fail, 1 at least one fail, 2 answers that cannot be read
 (syntax, unknown key, wrong type).`,

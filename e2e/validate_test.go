@@ -6,14 +6,18 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
 	"github.com/harbor-installer/harbor-installer/answers"
@@ -100,6 +104,17 @@ func (w *validateWorld) prepare(ctx context.Context) error {
 		}
 	}
 	s := w.services
+	// validate never creates buckets, so the external-S3 answers need
+	// theirs made here, as an admin would beforehand.
+	mc, err := w.minioClient()
+	if err != nil {
+		return err
+	}
+	for _, b := range []string{"harbor-blobs", "harbor-backups"} {
+		if err := mc.MakeBucket(ctx, b, minio.MakeBucketOptions{Region: s.MinIO.Region}); err != nil && minio.ToErrorResponse(err).Code != "BucketAlreadyOwnedByYou" {
+			return fmt.Errorf("make bucket %s: %w", b, err)
+		}
+	}
 	for k, v := range map[string]string{
 		"E2E_LDAP_BIND_PASSWORD":  s.LDAP.BindPassword,
 		"E2E_LDAP_WRONG_PASSWORD": "not-the-bind-password",
@@ -113,6 +128,15 @@ func (w *validateWorld) prepare(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// minioClient talks to the harness MinIO as its root user.
+func (w *validateWorld) minioClient() (*minio.Client, error) {
+	m := w.services.MinIO
+	return minio.New(m.Addr, &minio.Options{
+		Creds: credentials.NewStaticV4(m.RootUser, m.RootPassword, ""), Secure: m.Secure, Region: m.Region,
+		Transport: &http.Transport{TLSClientConfig: m.ClientTLS()},
+	})
 }
 
 // correctAnswers is an on-prem answers file that is right in every respect:
@@ -444,6 +468,14 @@ ldap:
 	fs = run(load(t, edit(t, y, "url: "+s.LDAP.LDAPSURL, "url: "+s.LDAP.URL+"\n  startTLS: true")))
 	if bad := keysAt(fs, steps.Fail); len(bad) > 0 {
 		t.Errorf("StartTLS: fails on %v:\n%s", bad, dump(fs))
+	}
+	// StartTLS worked for the checks, but Harbor never uses it: the live
+	// check says so, and the field check refuses ldap:// with a bind password.
+	if got := keysAt(fs, steps.Warn); !slices.Contains(got, "ldap.startTLS") {
+		t.Errorf("StartTLS: no warning that it proves nothing for Harbor (warns on %v):\n%s", got, dump(fs))
+	}
+	if got := keysAt(steps.FieldFindings(load(t, edit(t, y, "url: "+s.LDAP.LDAPSURL, "url: "+s.LDAP.URL+"\n  startTLS: true"))), steps.Fail); !slices.Contains(got, "ldap.url") {
+		t.Errorf("StartTLS: field checks do not fail ldap.url for Harbor's cleartext bind (fail on %v)", got)
 	}
 	fs = run(load(t, edit(t, y, "caFile: "+s.LDAP.CAFile, "caFile: \"\"")))
 	if got := keysAt(fs, steps.Fail); strings.Join(got, ",") != "ldap.caFile" {

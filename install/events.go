@@ -41,6 +41,9 @@ const (
 	// ReleaseUnchanged: chart version and values equal the deployed revision;
 	// no new revision was made.
 	ReleaseUnchanged EventType = "release.unchanged"
+	// ReleasePlanned: a dry run's server-side render of the install or
+	// upgrade was accepted; nothing changed (added after the contract).
+	ReleasePlanned EventType = "release.planned"
 	// ReleaseFailed: the release failed (Error; Blocker when one is known).
 	ReleaseFailed EventType = "release.failed"
 	// ReleaseSkipped: not run because a release it needs failed or the run

@@ -1,16 +1,14 @@
 package kube
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
-	"encoding/base64"
-	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
 	"sort"
-	"strconv"
 	"strings"
+
+	"helm.sh/helm/v3/pkg/release"
+	"helm.sh/helm/v3/pkg/storage/driver"
 
 	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -79,77 +77,57 @@ type HelmRelease struct {
 // Pending reports a release another (interrupted) Helm operation holds.
 func (r *HelmRelease) Pending() bool { return strings.HasPrefix(r.Status, "pending-") }
 
-// HelmRelease reads the newest revision of release name in namespace from
-// Helm's Secret storage (Secrets sh.helm.release.v1.<name>.v<N>, labels
-// owner=helm, name, status, version); nil when there is none.
+// HelmRelease reads the newest revision of release name in namespace with
+// Helm's own Secret storage driver (the records Helm itself writes,
+// sh.helm.release.v1.<name>.v<N>), so the decoding is Helm's and follows
+// Helm's format; nil when there is none. Records Helm cannot decode are
+// skipped, as Helm skips them.
 func (c *Client) HelmRelease(ctx context.Context, namespace, name string) (*HelmRelease, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.Timeout)
 	defer cancel()
-	list, err := c.Clientset.CoreV1().Secrets(namespace).List(ctx, metav1.ListOptions{LabelSelector: "owner=helm,name=" + name})
-	if err != nil {
-		return nil, fmt.Errorf("list Helm release Secrets of %s in %s: %w", name, namespace, err)
+	// The driver lists with context.Background(); the client's per-request
+	// timeout bounds that call, and ctx bounds the wait for it here.
+	type result struct {
+		rels []*release.Release
+		err  error
 	}
-	var newest *corev1.Secret
-	rev := -1
-	for i := range list.Items {
-		s := &list.Items[i]
-		if s.Type != "helm.sh/release.v1" && !strings.HasPrefix(s.Name, "sh.helm.release.v1.") {
-			continue
-		}
-		v, err := strconv.Atoi(s.Labels["version"])
-		if err != nil {
-			continue
-		}
-		if v > rev {
-			rev, newest = v, s
+	done := make(chan result, 1)
+	go func() {
+		rels, err := driver.NewSecrets(c.Clientset.CoreV1().Secrets(namespace)).Query(map[string]string{"name": name, "owner": "helm"})
+		done <- result{rels, err}
+	}()
+	var res result
+	select {
+	case res = <-done:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("read Helm release %s in %s: %w", name, namespace, ctx.Err())
+	}
+	if errors.Is(res.err, driver.ErrReleaseNotFound) {
+		return nil, nil
+	}
+	if res.err != nil {
+		return nil, fmt.Errorf("read Helm release %s in %s: %w", name, namespace, res.err)
+	}
+	var newest *release.Release
+	for _, r := range res.rels {
+		if newest == nil || r.Version > newest.Version {
+			newest = r
 		}
 	}
 	if newest == nil {
 		return nil, nil
 	}
-	r := &HelmRelease{Name: name, Namespace: namespace, Revision: rev, Status: newest.Labels["status"]}
-	if meta, err := decodeHelmRelease(newest.Data["release"]); err == nil {
-		r.Chart, r.ChartVersion = meta.Chart.Metadata.Name, meta.Chart.Metadata.Version
-		if r.Status == "" {
-			r.Status = meta.Info.Status
-		}
+	r := &HelmRelease{Name: name, Namespace: namespace, Revision: newest.Version}
+	if newest.Info != nil {
+		r.Status = newest.Info.Status.String()
+	}
+	if r.Status == "" {
+		r.Status = newest.Labels["status"]
+	}
+	if newest.Chart != nil && newest.Chart.Metadata != nil {
+		r.Chart, r.ChartVersion = newest.Chart.Metadata.Name, newest.Chart.Metadata.Version
 	}
 	return r, nil
-}
-
-type helmReleaseMeta struct {
-	Info struct {
-		Status string `json:"status"`
-	} `json:"info"`
-	Chart struct {
-		Metadata struct {
-			Name    string `json:"name"`
-			Version string `json:"version"`
-		} `json:"metadata"`
-	} `json:"chart"`
-}
-
-// decodeHelmRelease undoes Helm's storage encoding: base64 of (usually
-// gzipped) JSON, inside the Secret's own base64.
-func decodeHelmRelease(data []byte) (*helmReleaseMeta, error) {
-	b, err := base64.StdEncoding.DecodeString(string(data))
-	if err != nil {
-		return nil, err
-	}
-	if len(b) > 3 && bytes.Equal(b[:3], []byte{0x1f, 0x8b, 0x08}) {
-		zr, err := gzip.NewReader(bytes.NewReader(b))
-		if err != nil {
-			return nil, err
-		}
-		if b, err = io.ReadAll(io.LimitReader(zr, 64<<20)); err != nil {
-			return nil, err
-		}
-	}
-	var m helmReleaseMeta
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, err
-	}
-	return &m, nil
 }
 
 // absent turns NotFound into (nil, nil).

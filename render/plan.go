@@ -32,16 +32,13 @@ package render
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
-	"text/template"
 
 	"github.com/harbor-installer/harbor-installer/answers"
-	"golang.org/x/crypto/bcrypt"
 	"gopkg.in/yaml.v3"
 )
 
@@ -163,7 +160,7 @@ const (
 	FromFile = "file"
 	// FromSecretKey copies a key of a Secret earlier in Plan.Secrets.
 	FromSecretKey = "secretKey"
-	// FromTemplate executes Template (text/template, see ExecTemplate) over
+	// FromTemplate executes Template (text/template, see install.ExecTemplate) over
 	// Inputs, each resolved first.
 	FromTemplate = "template"
 	// FromKeyPair is one half of a key pair generated once per Secret and
@@ -382,34 +379,6 @@ func (p *Plan) WriteDir(dir string) (err error) {
 		}
 	}
 	return nil
-}
-
-// ExecTemplate executes a FromTemplate source's Template over resolved
-// inputs. Besides text/template's builtins it offers `json` (a JSON string
-// literal, for values placed inside JSON) and `htpasswd USER PASSWORD` (a
-// bcrypt htpasswd line, as the Docker registry reads it).
-func ExecTemplate(text string, inputs map[string]string) (string, error) {
-	t, err := template.New("secret").Option("missingkey=error").Funcs(template.FuncMap{
-		"json": func(s string) (string, error) {
-			b, err := json.Marshal(s)
-			return string(b), err
-		},
-		"htpasswd": func(user, password string) (string, error) {
-			h, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
-			if err != nil {
-				return "", err
-			}
-			return user + ":" + string(h), nil
-		},
-	}).Parse(text)
-	if err != nil {
-		return "", fmt.Errorf("parse secret template: %w", err)
-	}
-	var b strings.Builder
-	if err := t.Execute(&b, inputs); err != nil {
-		return "", fmt.Errorf("execute secret template: %w", err)
-	}
-	return b.String(), nil
 }
 
 // answerSource is the source of a secret answer: its reference, or a

@@ -12,7 +12,6 @@ import (
 	"testing"
 
 	"github.com/harbor-installer/harbor-installer/answers"
-	"gopkg.in/yaml.v3"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/golden")
@@ -381,36 +380,6 @@ func TestBuildErrorsNameTheKey(t *testing.T) {
 				t.Errorf("error %q is not lowercase", msg)
 			}
 		})
-	}
-}
-
-func TestExecTemplate(t *testing.T) {
-	p := buildCase(t, cases[1]) // onprem-trident, LDAP
-	var src *Source
-	for _, s := range p.Secrets {
-		for _, k := range s.Keys {
-			if k.Key == "CONFIG_OVERWRITE_JSON" {
-				src = &k.From
-			}
-		}
-	}
-	if src == nil {
-		t.Fatal("no CONFIG_OVERWRITE_JSON secret")
-	}
-	out, err := ExecTemplate(src.Template, map[string]string{"bindPassword": `pa"ss{{x}}`})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cfg map[string]any
-	if err := yaml.Unmarshal([]byte(out), &cfg); err != nil {
-		t.Fatalf("not JSON: %v\n%s", err, out)
-	}
-	if cfg["ldap_search_password"] != `pa"ss{{x}}` || cfg["auth_mode"] != "ldap_auth" || cfg["ldap_scope"] != 2 {
-		t.Errorf("unexpected config: %v", cfg)
-	}
-	h, err := ExecTemplate("{{htpasswd .u .p}}", map[string]string{"u": "user", "p": "pw"})
-	if err != nil || !strings.HasPrefix(h, "user:$2") {
-		t.Errorf("htpasswd = %q, %v", h, err)
 	}
 }
 

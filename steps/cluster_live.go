@@ -11,13 +11,7 @@ import (
 
 	"github.com/harbor-installer/harbor-installer/answers"
 	"github.com/harbor-installer/harbor-installer/kube"
-)
-
-// Release names of the charts whose names the answers do not set. The
-// installer (render/kube) must use the same names.
-const (
-	TridentReleaseName = "trident-operator"
-	VeleroReleaseName  = "velero"
+	"github.com/harbor-installer/harbor-installer/render"
 )
 
 // plannedRelease is one Helm release the plan installs.
@@ -38,21 +32,33 @@ var chartKubeRanges = map[string]string{
 	"velero":           ">=1.16.0-0",
 }
 
-func plannedReleases(a *answers.Answers) []plannedRelease {
-	rs := []plannedRelease{{key: "harbor.releaseName", name: a.Harbor.ReleaseName, ns: a.Harbor.Namespace, chart: a.Charts.Harbor}}
-	if a.MinIO.Enabled {
-		rs = append(rs, plannedRelease{key: "minio.releaseName", name: a.MinIO.ReleaseName, ns: a.MinIO.Namespace, chart: a.MinIOChart()})
+// plannedReleases are the releases render.Build puts in the plan, the one
+// source of their names and namespaces; each is reported on the answer
+// key that brings it in.
+func plannedReleases(a *answers.Answers) ([]plannedRelease, error) {
+	p, err := render.Build(a)
+	if err != nil {
+		return nil, err
 	}
-	if a.Storage.Provider == "trident" && a.Storage.Trident.Install {
-		rs = append(rs, plannedRelease{key: "storage.trident.install", name: TridentReleaseName, ns: a.Storage.Trident.Namespace, chart: a.Charts.Trident})
+	var rs []plannedRelease
+	for _, r := range p.Releases {
+		pr := plannedRelease{name: r.Name, ns: r.Namespace, chart: r.Chart}
+		switch {
+		case r.Chart == a.Charts.Harbor && r.Name == a.Harbor.ReleaseName:
+			pr.key = "harbor.releaseName"
+		case a.MinIO.Enabled && r.Chart == a.MinIOChart() && r.Name == a.MinIO.ReleaseName:
+			pr.key = "minio.releaseName"
+		case r.Chart == a.Charts.Trident:
+			pr.key = "storage.trident.install"
+		case r.Chart == a.Charts.Velero:
+			pr.key = "backup.enabled"
+		default:
+			pr.key = clusterKey(a)
+		}
+		pr.kubeRange = chartKubeRanges[r.Chart.Name]
+		rs = append(rs, pr)
 	}
-	if a.Backup.Enabled {
-		rs = append(rs, plannedRelease{key: "backup.enabled", name: VeleroReleaseName, ns: a.Backup.Namespace, chart: a.Charts.Velero})
-	}
-	for i := range rs {
-		rs[i].kubeRange = chartKubeRanges[rs[i].chart.Name]
-	}
-	return rs
+	return rs, nil
 }
 
 // clusterLive checks the cluster answers: the kubeconfig and context load
@@ -62,10 +68,17 @@ func clusterLive(ctx context.Context, a *answers.Answers, env *Env) []Finding {
 	if env.Cluster == nil {
 		return clusterUnreachable(a, env)
 	}
+	rs, err := plannedReleases(a)
+	if err != nil {
+		// The field checks name the answer at fault; without a plan there
+		// is no list of releases to check here.
+		return append(checkServerVersion(ctx, a, env, nil), warn(clusterKey(a), "releases, chart ranges and permissions not checked: the plan cannot be built: "+err.Error(),
+			"fix the failing field checks, then validate again"))
+	}
 	return Parallel(
-		func() []Finding { return checkServerVersion(ctx, a, env) },
-		func() []Finding { return checkAccess(ctx, a, env) },
-		func() []Finding { return checkReleases(ctx, a, env) },
+		func() []Finding { return checkServerVersion(ctx, a, env, rs) },
+		func() []Finding { return checkAccess(ctx, a, env, rs) },
+		func() []Finding { return checkReleases(ctx, env, rs) },
 	)
 }
 
@@ -92,7 +105,7 @@ func clusterUnreachable(a *answers.Answers, env *Env) []Finding {
 	return []Finding{fail(key, "cannot reach the cluster: "+errText(err, env.timeout()), hint)}
 }
 
-func checkServerVersion(ctx context.Context, a *answers.Answers, env *Env) []Finding {
+func checkServerVersion(ctx context.Context, a *answers.Answers, env *Env, rs []plannedRelease) []Finding {
 	v, err := env.Cluster.ServerVersion(ctx)
 	if err != nil {
 		return []Finding{fail(clusterKey(a), "cannot read the server version: "+errText(err, env.timeout()), "check the API server is reachable (`kubectl version`)")}
@@ -103,7 +116,7 @@ func checkServerVersion(ctx context.Context, a *answers.Answers, env *Env) []Fin
 			"charts that compare kubeVersion (Harbor's Ingress template does) fail to render; use a released Kubernetes")}
 	}
 	var out []Finding
-	for _, r := range plannedReleases(a) {
+	for _, r := range rs {
 		if r.kubeRange == "" {
 			continue
 		}
@@ -155,7 +168,7 @@ func clusterServer(env *Env) string {
 // neededAccess lists what the install does with the user's credentials:
 // Helm creates every chart object, the installer creates namespaces and
 // Secrets, and Trident's and Velero's charts bring CRDs and cluster roles.
-func neededAccess(a *answers.Answers) []kube.Access {
+func neededAccess(rs []plannedRelease) []kube.Access {
 	acc := []kube.Access{{Verb: "create", Resource: "namespaces"}}
 	seen := map[string]bool{}
 	add := func(x kube.Access) {
@@ -164,7 +177,7 @@ func neededAccess(a *answers.Answers) []kube.Access {
 			acc = append(acc, x)
 		}
 	}
-	for _, r := range plannedReleases(a) {
+	for _, r := range rs {
 		ns := r.ns
 		for _, x := range []kube.Access{
 			{Verb: "create", Resource: "secrets"}, {Verb: "list", Resource: "secrets"}, {Verb: "update", Resource: "secrets"},
@@ -197,8 +210,8 @@ func neededAccess(a *answers.Answers) []kube.Access {
 	return acc
 }
 
-func checkAccess(ctx context.Context, a *answers.Answers, env *Env) []Finding {
-	acc := neededAccess(a)
+func checkAccess(ctx context.Context, a *answers.Answers, env *Env, rs []plannedRelease) []Finding {
+	acc := neededAccess(rs)
 	allowed := make([]bool, len(acc))
 	errs := make([]error, len(acc))
 	fns := make([]func() []Finding, len(acc))
@@ -226,8 +239,7 @@ func checkAccess(ctx context.Context, a *answers.Answers, env *Env) []Finding {
 	return []Finding{ok(clusterKey(a), fmt.Sprintf("this user may do the %d kinds of change the plan needs", len(acc)))}
 }
 
-func checkReleases(ctx context.Context, a *answers.Answers, env *Env) []Finding {
-	rs := plannedReleases(a)
+func checkReleases(ctx context.Context, env *Env, rs []plannedRelease) []Finding {
 	fns := make([]func() []Finding, len(rs))
 	for i, r := range rs {
 		fns[i] = func() []Finding { return checkRelease(ctx, r, env) }
@@ -254,14 +266,12 @@ func checkRelease(ctx context.Context, r plannedRelease, env *Env) []Finding {
 	}
 	switch {
 	case rel.Pending():
+		// A run killed mid-install leaves the release pending; every new
+		// Helm operation then fails with "another operation is in
+		// progress". The install engine repairs it, so this is a warning.
 		op := strings.TrimPrefix(rel.Status, "pending-")
-		hint := fmt.Sprintf("an interrupted %s holds the release and every new operation fails with \"another operation is in progress\": ", op)
-		if op == "install" {
-			hint += fmt.Sprintf("remove it with `helm uninstall %s -n %s`", r.name, r.ns)
-		} else {
-			hint += fmt.Sprintf("roll back with `helm rollback %s -n %s` (to the last deployed revision)", r.name, r.ns)
-		}
-		return []Finding{fail(r.key, seen, hint+", then run again")}
+		return []Finding{warn(r.key, seen+": an interrupted "+op+" still holds it, and Helm refuses every new operation on it",
+			"run `harbor-installer install --recover`, which repairs the pending release before installing")}
 	case rel.Status == "failed":
 		return []Finding{warn(r.key, seen, "the last install or upgrade failed; the installer upgrades it again: look at `helm history "+r.name+" -n "+r.ns+"` if it fails again")}
 	case rel.Status == "uninstalling":

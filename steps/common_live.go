@@ -45,10 +45,13 @@ func NewEnv(ctx context.Context, a *answers.Answers, timeout time.Duration) *Env
 // carries the same functions; this map serves callers that run the checks
 // of one step by name.
 func LiveChecks() map[string]func(context.Context, *answers.Answers, *Env) []Finding {
-	return map[string]func(context.Context, *answers.Answers, *Env) []Finding{
-		"cluster": clusterLive, "domain": domainLive, "tls": tlsLive, "ingress": ingressLive,
-		"storage": storageLive, "minio": minioLive, "ldap": ldapLive, "harbor": harborLive, "backup": backupLive,
+	m := map[string]func(context.Context, *answers.Answers, *Env) []Finding{}
+	for _, s := range All() {
+		if s.Check != nil {
+			m[s.Name] = s.Check
+		}
 	}
+	return m
 }
 
 // timeout is env.Timeout or the default.

@@ -1,6 +1,8 @@
 package steps
 
 import (
+	"fmt"
+
 	"github.com/harbor-installer/harbor-installer/answers"
 )
 
@@ -15,9 +17,13 @@ func domainStep() Step {
 }
 
 func validateDomain(a *answers.Answers) []Finding {
-	out := checkDNSName("harbor.domain", a.Harbor.Domain)
+	// Upper case is lower-cased, as render writes the host, not refused.
+	out := checkDNSName("harbor.domain", a.Host())
 	if len(out) > 0 && out[0].Level == Fail {
 		return out
+	}
+	if a.Host() != a.Harbor.Domain {
+		out = append(out, ok("harbor.domain", fmt.Sprintf("%q is used in lower case, %s, for the Ingress host, the certificate check and externalURL", a.Harbor.Domain, a.Host())))
 	}
 	url := a.ExternalURL()
 	if a.Scheme() == "http" {

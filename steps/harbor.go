@@ -13,8 +13,8 @@ func harborStep() Step {
 	return Step{
 		Name:     "harbor",
 		Title:    "Harbor",
-		Keys:     []string{"harbor"},
-		Validate: validateHarbor,
+		Keys:     []string{"harbor", "migration"},
+		Validate: func(a *answers.Answers) []Finding { return append(validateHarbor(a), validateMigration(a)...) },
 		Check:    harborLive,
 	}
 }
@@ -88,6 +88,9 @@ func validateHarbor(a *answers.Answers) []Finding {
 			out = append(out, fail("harbor.redis.sentinelMasterSet", "several addresses but no master set", "name the Sentinel master set, e.g. mymaster"))
 		}
 		out = append(out, checkSecret("harbor.redis.password", rd.Password, "optional")...)
+		if rd.Password.Kind() != answers.SecretEmpty {
+			out = append(out, redisPasswordCopies(a))
+		}
 	}
 
 	names := map[string]bool{}
@@ -112,4 +115,30 @@ func validateHarbor(a *answers.Answers) []Finding {
 		}
 	}
 	return out
+}
+
+// redisPasswordCopies warns that the Harbor chart copies an external Redis
+// password where the installer cannot stop it: it looks REDIS_PASSWORD up
+// at install and writes it, inside the Redis URLs, into the core,
+// jobservice, registry and (with metrics) exporter ConfigMaps, and so into
+// the Helm release record. No chart value avoids it (see charts.md).
+func redisPasswordCopies(a *answers.Answers) Finding {
+	h := a.Harbor
+	full := harborFullname(h.ReleaseName)
+	cms := []string{full + "-core", full + "-jobservice", full + "-registry"}
+	if h.Metrics {
+		cms = append(cms, full+"-exporter")
+	}
+	return warn("harbor.redis.password", fmt.Sprintf("the Harbor chart copies this password in clear into ConfigMaps %s in namespace %s, and so into the Helm release record (Secret sh.helm.release.v1.%s.v*); no chart value avoids it",
+		quoteList(cms), h.Namespace, h.ReleaseName),
+		"give Harbor a Redis user and password used by nothing else, and limit who may read ConfigMaps and Secrets in "+h.Namespace)
+}
+
+// harborFullname is the Harbor chart's harbor.fullname for a release: the
+// release name when it contains "harbor", else <release>-harbor.
+func harborFullname(release string) string {
+	if strings.Contains(release, "harbor") {
+		return release
+	}
+	return release + "-harbor"
 }

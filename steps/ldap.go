@@ -52,9 +52,9 @@ func validateLDAP(a *answers.Answers) []Finding {
 	u, err := url.Parse(l.URL)
 	switch {
 	case l.URL == "":
-		out = append(out, fail("ldap.url", "required but empty", "give ldaps://host:636 or ldap://host:389"))
+		out = append(out, fail("ldap.url", "required but empty", "give ldaps://host:636"))
 	case err != nil || (u.Scheme != "ldap" && u.Scheme != "ldaps") || u.Host == "":
-		out = append(out, fail("ldap.url", fmt.Sprintf("%q is not an ldap:// or ldaps:// URL", l.URL), "write ldaps://host:636 or ldap://host:389"))
+		out = append(out, fail("ldap.url", fmt.Sprintf("%q is not an ldap:// or ldaps:// URL", l.URL), "write ldaps://host:636"))
 	default:
 		if h, _, err := net.SplitHostPort(u.Host); err == nil {
 			_ = h
@@ -64,11 +64,11 @@ func validateLDAP(a *answers.Answers) []Finding {
 		if u.Path != "" && u.Path != "/" {
 			out = append(out, fail("ldap.url", fmt.Sprintf("%q has a path", l.URL), "put the base DN in ldap.baseDN, not in the URL"))
 		}
-		if u.Scheme == "ldap" && !l.StartTLS {
-			out = append(out, warn("ldap.url", "ldap:// without TLS: Harbor sends the bind password and users' passwords in clear text", "use ldaps://"))
+		if u.Scheme == "ldap" {
+			out = append(out, ldapPlaintext(l)...)
 		}
 		if u.Scheme == "ldaps" && l.StartTLS {
-			out = append(out, fail("ldap.startTLS", "StartTLS cannot be used on an ldaps:// connection", "use ldaps:// alone, or ldap:// with startTLS"))
+			out = append(out, fail("ldap.startTLS", "StartTLS cannot be used on an ldaps:// connection", "set ldap.startTLS false; ldaps:// already encrypts"))
 		}
 	}
 	out = append(out, checkDN("ldap.bindDN", l.BindDN, true)...)
@@ -100,4 +100,25 @@ func validateLDAP(a *answers.Answers) []Finding {
 		out = append(out, warn("ldap.testUser", "empty: the live check cannot prove that the filter finds users", "give a login name that exists, e.g. your own"))
 	}
 	return out
+}
+
+// ldapPlaintext judges an ldap:// URL by what Harbor does, not by what the
+// checks do: Harbor never uses StartTLS (goharbor/harbor#19989), so with a
+// bind password it always binds in cleartext over ldap://, and a server
+// that requires TLS refuses it. That is a fail unless ldap.allowPlaintext
+// accepts it, and then a warning. ldap.startTLS changes only how the checks
+// connect, so it never makes this finding better.
+func ldapPlaintext(l answers.LDAP) []Finding {
+	if l.BindPassword.Kind() == answers.SecretEmpty {
+		return []Finding{warn("ldap.url", "ldap://: Harbor sends users' passwords in cleartext (Harbor never uses StartTLS)", "use ldaps://host:636")}
+	}
+	startTLS := ""
+	if l.StartTLS {
+		startTLS = "; ldap.startTLS applies to the checks only and proves nothing for Harbor"
+	}
+	if !l.AllowPlaintext {
+		return []Finding{fail("ldap.url", "ldap:// with a bind password: Harbor never uses StartTLS (goharbor/harbor#19989), so it would send the bind password and users' passwords in cleartext"+startTLS,
+			"use ldaps://host:636 (give its CA as ldap.caFile); to accept a cleartext bind on a trusted network, set ldap.allowPlaintext true")}
+	}
+	return []Finding{warn("ldap.allowPlaintext", "true: Harbor binds over ldap:// in cleartext, sending the bind password and users' passwords unencrypted"+startTLS, "use ldaps://host:636 when the server offers it")}
 }

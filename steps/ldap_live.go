@@ -48,6 +48,9 @@ func ldapLive(ctx context.Context, a *answers.Answers, env *Env) []Finding {
 	defer stop()
 
 	var out []Finding
+	// secure is about this check's own connection. Harbor's connection is
+	// judged by the field check (ldapPlaintext): Harbor never uses StartTLS,
+	// so a StartTLS upgrade here says nothing about how Harbor binds.
 	secure := u.Scheme == "ldaps"
 	if l.StartTLS && !secure {
 		done := make(chan error, 1)
@@ -62,14 +65,12 @@ func ldapLive(ctx context.Context, a *answers.Answers, env *Env) []Finding {
 			return []Finding{ldapConnFailure(l, "StartTLS", err, timeout)}
 		}
 		secure = true
+		out = append(out, warn("ldap.startTLS", "the checks used StartTLS on "+l.URL+"; Harbor never uses StartTLS (goharbor/harbor#19989), so this proves nothing for Harbor, which binds over plain ldap://",
+			"use ldaps://host:636 so Harbor's bind is encrypted too"))
 	}
 	if secure && !l.VerifyCert {
 		out = append(out, warn("ldap.verifyCert", "false: the server's certificate is not verified, so the bind password can be intercepted",
 			"set ldap.verifyCert true and give the server's CA as ldap.caFile (and to Harbor)"))
-	}
-	if !secure {
-		out = append(out, warn("ldap.url", "plain ldap://: the bind password and user passwords cross the network unencrypted",
-			"use ldaps:// (Harbor supports it), or at least a trusted network"))
 	}
 
 	pw, err := resolveSecret(l.BindPassword)
@@ -230,7 +231,7 @@ func ldapBindFailure(l answers.LDAP, err error, timeout time.Duration) Finding {
 		return fail("ldap.bindPassword", fmt.Sprintf("bind as %s: invalid credentials", l.BindDN),
 			"check the password (and that ldap.bindDN is the full DN of the service account)")
 	case ldap.IsErrorWithCode(err, ldap.LDAPResultConfidentialityRequired), ldap.IsErrorWithCode(err, ldap.LDAPResultStrongAuthRequired):
-		return fail("ldap.url", fmt.Sprintf("bind as %s: the server requires TLS: %v", l.BindDN, err), "use ldaps:// or set ldap.startTLS")
+		return fail("ldap.url", fmt.Sprintf("bind as %s: the server requires TLS: %v", l.BindDN, err), "use ldaps://host:636: Harbor never uses StartTLS, so the server would refuse Harbor's bind over ldap:// too")
 	case ldap.IsErrorWithCode(err, ldap.LDAPResultInappropriateAuthentication), ldap.IsErrorWithCode(err, ldap.LDAPResultUnwillingToPerform):
 		return fail("ldap.bindDN", fmt.Sprintf("bind as %s refused: %v", l.BindDN, err), "give the DN of a service account with a password")
 	case isTimeout(err) || ldap.IsErrorWithCode(err, ldap.ErrorNetwork):

@@ -18,6 +18,9 @@ import (
 	"testing"
 	"time"
 
+	helmchart "helm.sh/helm/v3/pkg/chart"
+	"helm.sh/helm/v3/pkg/release"
+	"helm.sh/helm/v3/pkg/storage/driver"
 	appsv1 "k8s.io/api/apps/v1"
 	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -33,6 +36,7 @@ import (
 
 	"github.com/harbor-installer/harbor-installer/answers"
 	"github.com/harbor-installer/harbor-installer/kube"
+	"github.com/harbor-installer/harbor-installer/render"
 	"github.com/harbor-installer/harbor-installer/steps/ontapfake"
 )
 
@@ -223,6 +227,26 @@ func TestONTAP(t *testing.T) {
 		wantLevel(t, fs, "storage.trident.managementLIF", Warn)
 		wantLevel(t, fs, "storage.trident.svm", OK)
 	})
+	t.Run("caFile verifies the LIF", func(t *testing.T) {
+		ca := writeFile(t, "ontap-ca.pem", pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}))
+		a := ontapAnswers(t, srv.LIF(), "svm_harbor", "s3cret-ontap")
+		a.Storage.Trident.CAFile = ca
+		// nil roots: only the CA file can make it verify.
+		fs := checkONTAP(ctx, a, answerTimeout, nil)
+		wantNoFail(t, fs)
+		wantLevel(t, fs, "storage.trident.caFile", OK)
+		wantLevel(t, fs, "storage.trident.managementLIF", OK)
+
+		// Another CA: a fail on caFile, no fallback to an unverified connection.
+		a.Storage.Trident.CAFile = writeFile(t, "other-ca.pem", newTestCA(t).pem)
+		fs = checkONTAP(ctx, a, answerTimeout, srv.Pool())
+		wantLevel(t, fs, "storage.trident.caFile", Fail)
+		if len(findingsFor(fs, "storage.trident.svm", OK)) > 0 {
+			t.Errorf("went on after the CA file failed:\n%s", dump(fs))
+		}
+		a.Storage.Trident.CAFile = filepath.Join(t.TempDir(), "missing.pem")
+		wantLevel(t, checkONTAP(ctx, a, answerTimeout, nil), "storage.trident.caFile", Fail)
+	})
 	t.Run("svm-scoped account", func(t *testing.T) {
 		srv.Lock()
 		srv.SVMScoped = true
@@ -348,11 +372,15 @@ func TestTLSSecret(t *testing.T) {
 
 // ---- cluster ----
 
-func helmSecret(name, ns string, rev int, status string) *corev1.Secret {
-	return &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: "sh.helm.release.v1." + name + ".v" + itoa(rev), Namespace: ns,
-			Labels: map[string]string{"owner": "helm", "name": name, "status": status, "version": itoa(rev)}},
-		Type: "helm.sh/release.v1",
+// storeRelease writes a release record with Helm's own storage driver, as
+// helm install would, so the check reads exactly what Helm leaves behind.
+func storeRelease(t *testing.T, cs *fake.Clientset, name, ns, chart string, rev int, status release.Status) {
+	t.Helper()
+	rls := &release.Release{Name: name, Namespace: ns, Version: rev,
+		Info:  &release.Info{Status: status},
+		Chart: &helmchart.Chart{Metadata: &helmchart.Metadata{Name: chart, Version: "1.0.0"}}}
+	if err := driver.NewSecrets(cs.CoreV1().Secrets(ns)).Create("sh.helm.release.v1."+name+".v"+itoa(rev), rls); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -367,14 +395,43 @@ func TestClusterLive(t *testing.T) {
 		wantLevel(t, fs, "harbor.releaseName", OK)
 	})
 	t.Run("release states", func(t *testing.T) {
-		c, _ := fakeCluster(t, helmSecret("harbor", "harbor", 1, "superseded"), helmSecret("harbor", "harbor", 2, "pending-upgrade"),
-			helmSecret("minio", "minio", 1, "failed"))
+		c, cs := fakeCluster(t)
+		storeRelease(t, cs, "harbor", "harbor", "harbor", 1, release.StatusSuperseded)
+		storeRelease(t, cs, "harbor", "harbor", "harbor", 2, release.StatusPendingUpgrade)
+		storeRelease(t, cs, "minio", "minio", "minio", 1, release.StatusFailed)
 		fs := clusterLive(context.Background(), a, envFor(c))
-		wantLevel(t, fs, "harbor.releaseName", Fail)
+		// A pending release from a killed run is the engine's to repair.
+		wantLevel(t, fs, "harbor.releaseName", Warn)
 		wantLevel(t, fs, "minio.releaseName", Warn)
-		if !strings.Contains(dump(fs), "helm rollback harbor -n harbor") {
-			t.Errorf("no recovery hint:\n%s", dump(fs))
+		if !strings.Contains(dump(fs), "revision 2, pending-upgrade") || !strings.Contains(dump(fs), "harbor-installer install --recover") {
+			t.Errorf("no pending revision or recovery hint:\n%s", dump(fs))
 		}
+	})
+	t.Run("releases come from the plan", func(t *testing.T) {
+		// Names and namespaces the answers choose, read where render puts them.
+		a := loadAnswers(t, "harbor:\n  domain: registry.example.org\n  namespace: reg\n  releaseName: reg-harbor\nminio:\n  enabled: true\n  namespace: objects\n  releaseName: blobs\nbackup:\n  enabled: true\n  namespace: backups\n")
+		p, err := render.Build(a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, cs := fakeCluster(t)
+		for _, r := range p.Releases {
+			storeRelease(t, cs, r.Name, r.Namespace, r.Chart.Name, 3, release.StatusFailed)
+		}
+		fs := clusterLive(context.Background(), a, envFor(c))
+		for _, key := range []string{"harbor.releaseName", "minio.releaseName", "backup.enabled"} {
+			wantLevel(t, fs, key, Warn)
+		}
+		for _, r := range p.Releases {
+			if !strings.Contains(dump(fs), "release "+r.Name+" in namespace "+r.Namespace+" is at revision 3") {
+				t.Errorf("release %s/%s of the plan not read:\n%s", r.Namespace, r.Name, dump(fs))
+			}
+		}
+	})
+	t.Run("another chart under the name", func(t *testing.T) {
+		c, cs := fakeCluster(t)
+		storeRelease(t, cs, "harbor", "harbor", "nginx", 1, release.StatusDeployed)
+		wantLevel(t, clusterLive(context.Background(), a, envFor(c)), "harbor.releaseName", Fail)
 	})
 	t.Run("old kubernetes", func(t *testing.T) {
 		c, cs := fakeCluster(t)

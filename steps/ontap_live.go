@@ -107,13 +107,18 @@ type ontapSVMs struct {
 }
 
 // checkONTAP proves the management LIF answers over TLS with Trident's
-// credentials and serves the SVM. roots nil means the system roots; ONTAP's
-// certificate is self-signed by default and Trident does not verify it
-// unless its backend names a trustedCACertificate, so an unverified
-// certificate is a warning and the checks go on without verification.
+// credentials and serves the SVM.
+//
+// With storage.trident.caFile the LIF's certificate is verified with that
+// CA and nothing else, because Trident's backend trusts exactly that
+// (trustedCACertificate): a certificate the file does not verify is a fail
+// on storage.trident.caFile. Without it, roots (nil: the system roots) are
+// tried; ONTAP's certificate is self-signed by default and Trident does not
+// verify it without a trustedCACertificate, so an unverified certificate is
+// a warning and the checks go on without verification.
 func checkONTAP(ctx context.Context, a *answers.Answers, timeout time.Duration, roots *x509.CertPool) []Finding {
 	t := a.Storage.Trident
-	const lifKey, pwKey = "storage.trident.managementLIF", "storage.trident.password"
+	const lifKey, pwKey, caKey = "storage.trident.managementLIF", "storage.trident.password", "storage.trident.caFile"
 	pass, err := resolveSecret(t.Password)
 	if err != nil {
 		return []Finding{fail(pwKey, err.Error(), "export the variable or fix the file reference")}
@@ -121,12 +126,33 @@ func checkONTAP(ctx context.Context, a *answers.Answers, timeout time.Duration, 
 	if t.ManagementLIF == "" {
 		return nil
 	}
+	if t.CAFile != "" {
+		if roots, err = caPool(t.CAFile); err != nil {
+			return []Finding{fail(caKey, err.Error(), "give a readable PEM CA bundle of the LIF's certificate, or leave it empty")}
+		}
+	}
 	var out []Finding
 	c := newONTAPClient(t.ManagementLIF, t.Username, pass, roots, false, timeout)
 	var cl ontapCluster
 	opCtx, cancel := context.WithTimeout(ctx, timeout)
 	err = c.get(opCtx, "/api/cluster", url.Values{"fields": {"name,uuid,version"}}, &cl)
 	cancel()
+	if err != nil && t.CAFile != "" {
+		switch certErrorKind(err) {
+		case "authority":
+			return []Finding{fail(caKey, fmt.Sprintf("%s: the certificate is not signed by a CA in %s: %v", t.ManagementLIF, t.CAFile, err),
+				"give the CA that issued the LIF's certificate (Trident's backend trusts only this file), or leave storage.trident.caFile empty")}
+		case "hostname":
+			return []Finding{fail(lifKey, fmt.Sprintf("%s: the certificate does not name this address: %v", t.ManagementLIF, err),
+				"use a name or address the LIF's certificate lists in its subjectAltName")}
+		case "invalid":
+			return []Finding{fail(caKey, fmt.Sprintf("%s: the certificate does not verify with %s: %v", t.ManagementLIF, t.CAFile, err),
+				"renew the LIF's certificate")}
+		}
+	}
+	if err == nil && t.CAFile != "" {
+		out = append(out, ok(caKey, fmt.Sprintf("%s's certificate verifies with %s", t.ManagementLIF, t.CAFile)))
+	}
 	if err != nil && certErrorKind(err) != "" {
 		out = append(out, warn(lifKey, fmt.Sprintf("%s: certificate not verified: %v", t.ManagementLIF, err),
 			"ONTAP's certificate is self-signed unless replaced; install one from a trusted CA on the LIF (the checks and Trident then verify it)"))

@@ -40,11 +40,22 @@ func parseS3Endpoint(endpoint, region string) (s3Target, error) {
 	return s3Target{host: u.Host, secure: u.Scheme == "https", shown: endpoint}, nil
 }
 
+// ProbePrefix is where validate's one write probe lives in a bucket. The
+// leading dot and the name make it obvious in a bucket listing, and a
+// lifecycle rule or a policy can single it out.
+const ProbePrefix = ".harbor-installer-probe/"
+
 // s3Live proves an external S3 store works for bucket the way Harbor (and
 // Velero) will use it: the endpoint answers with the scheme, port and CA
-// given, the credentials are accepted, the bucket exists (or these
-// credentials can make it), and a probe object can be written, read back
-// and deleted. bucketKey is the answer key naming the bucket.
+// given, the credentials are accepted, the bucket exists, and the
+// credentials can write, read back and delete. bucketKey is the answer key
+// naming the bucket.
+//
+// validate is read-only: it never creates or deletes a bucket (a missing
+// bucket is a fail naming bucketKey). Its only write is one object of under
+// 100 bytes named ProbePrefix + 16 random hex digits, removed as soon as it
+// has been read back, and removed even when the read fails or the run is
+// cancelled after the write.
 func s3Live(ctx context.Context, a *answers.Answers, env *Env, bucket, bucketKey string) []Finding {
 	s := a.S3
 	t, err := parseS3Endpoint(s.Endpoint, s.Region)
@@ -89,59 +100,49 @@ func s3Live(ctx context.Context, a *answers.Answers, env *Env, bucket, bucketKey
 	if err != nil {
 		return []Finding{classify("check bucket "+bucket, err)}
 	}
-	var out []Finding
-	made := false
 	if !exists {
-		c, cancel := env.op(ctx)
-		err := mc.MakeBucket(c, bucket, minio.MakeBucketOptions{Region: s.Region})
-		cancel()
-		if err != nil {
-			return []Finding{fail(bucketKey, fmt.Sprintf("bucket %s does not exist at %s, and these credentials cannot make it: %v", bucket, t.shown, err),
-				"create the bucket, or give credentials allowed to (s3:CreateBucket)")}
-		}
-		made = true
+		return []Finding{fail(bucketKey, fmt.Sprintf("bucket %s does not exist at %s (validate never creates buckets)", bucket, t.shown),
+			fmt.Sprintf("create bucket %s on the store (e.g. aws s3 mb s3://%s or mc mb ALIAS/%s), or set %s to an existing bucket", bucket, bucket, bucket, bucketKey))}
 	}
-	// A probe object proves the registry can write, read and delete blobs.
+	if err := s3Probe(ctx, env, mc, bucket); err != nil {
+		return []Finding{classify("write, read and delete probe object "+ProbePrefix+"… in "+bucket, err)}
+	}
+	return []Finding{ok(bucketKey, fmt.Sprintf("%s: bucket %s exists; probe object %s… was written, read back and deleted", t.shown, bucket, ProbePrefix))}
+}
+
+// s3Probe writes one tiny object under ProbePrefix, reads it back and
+// deletes it. Once the write succeeded the delete always runs, on its own
+// timeout, even if ctx has been cancelled.
+func s3Probe(ctx context.Context, env *Env, mc *minio.Client, bucket string) (err error) {
 	var rnd [8]byte
 	_, _ = rand.Read(rnd[:])
-	obj := "harbor-installer-probe/" + hex.EncodeToString(rnd[:])
-	payload := []byte("harbor-installer write probe " + time.Now().UTC().Format(time.RFC3339))
-	err = func() error {
-		c, cancel := env.op(ctx)
+	obj := ProbePrefix + hex.EncodeToString(rnd[:])
+	payload := []byte("harbor-installer validate probe " + time.Now().UTC().Format(time.RFC3339))
+	c, cancel := env.op(ctx)
+	defer cancel()
+	if _, err := mc.PutObject(c, bucket, obj, bytes.NewReader(payload), int64(len(payload)), minio.PutObjectOptions{ContentType: "text/plain"}); err != nil {
+		return fmt.Errorf("put: %w", err)
+	}
+	defer func() {
+		rc, cancel := env.op(context.WithoutCancel(ctx))
 		defer cancel()
-		if _, err := mc.PutObject(c, bucket, obj, bytes.NewReader(payload), int64(len(payload)), minio.PutObjectOptions{ContentType: "text/plain"}); err != nil {
-			return fmt.Errorf("put: %w", err)
+		if rerr := mc.RemoveObject(rc, bucket, obj, minio.RemoveObjectOptions{}); rerr != nil && err == nil {
+			err = fmt.Errorf("delete %s: %w", obj, rerr)
 		}
-		o, err := mc.GetObject(c, bucket, obj, minio.GetObjectOptions{})
-		if err != nil {
-			return fmt.Errorf("get: %w", err)
-		}
-		got, err := io.ReadAll(o)
-		o.Close()
-		if err != nil {
-			return fmt.Errorf("get: %w", err)
-		}
-		if !bytes.Equal(got, payload) {
-			return fmt.Errorf("get: read back %d bytes that differ from the %d written", len(got), len(payload))
-		}
-		if err := mc.RemoveObject(c, bucket, obj, minio.RemoveObjectOptions{}); err != nil {
-			return fmt.Errorf("delete: %w", err)
-		}
-		return nil
 	}()
-	if made {
-		c, cancel := env.op(ctx)
-		_ = mc.RemoveBucket(c, bucket)
-		cancel()
-	}
+	o, err := mc.GetObject(c, bucket, obj, minio.GetObjectOptions{})
 	if err != nil {
-		return append(out, classify("write, read and delete a probe object in "+bucket, err))
+		return fmt.Errorf("get: %w", err)
 	}
-	seen := fmt.Sprintf("%s: bucket %s exists; a probe object was written, read back and deleted", t.shown, bucket)
-	if made {
-		seen = fmt.Sprintf("%s: bucket %s does not exist yet; these credentials made it, wrote, read and deleted a probe object, and removed it again", t.shown, bucket)
+	got, err := io.ReadAll(o)
+	o.Close()
+	if err != nil {
+		return fmt.Errorf("get: %w", err)
 	}
-	return append(out, ok(bucketKey, seen))
+	if !bytes.Equal(got, payload) {
+		return fmt.Errorf("get: read back %d bytes that differ from the %d written", len(got), len(payload))
+	}
+	return nil
 }
 
 // s3Failure names the answer key an S3 error is about.
@@ -156,7 +157,7 @@ func s3Failure(t s3Target, bucket, bucketKey, what string, err error, timeout ti
 	case "AccessDenied":
 		return fail(bucketKey, seen, "give these credentials read, write, delete and list on bucket "+bucket)
 	case "NoSuchBucket":
-		return fail(bucketKey, seen, "create the bucket")
+		return fail(bucketKey, seen, "create bucket "+bucket+" on the store (validate never creates buckets), or set "+bucketKey+" to an existing one")
 	case "AuthorizationHeaderMalformed", "InvalidRegion":
 		return fail("s3.region", seen, "set the bucket's region")
 	}

@@ -50,21 +50,26 @@ func validateStorage(a *answers.Answers) []Finding {
 			out = append(out, checkSecret("storage.trident.password", t.Password, "required")...)
 			out = append(out, checkK8sName("storage.trident.namespace", t.Namespace, true)...)
 			out = append(out, checkK8sName("storage.trident.backendName", t.BackendName, false)...)
+			out = append(out, checkFile("storage.trident.caFile", t.CAFile, false)...)
 		}
 	}
 
 	// More than one pod writing the same filesystem volume needs ReadWriteMany;
 	// on ReadWriteOnce the second pod fails with a Multi-Attach error.
+	// Job logs follow answers.JobLogsInDatabase, as render's jobLoggers do:
+	// on ReadWriteOnce they go to the database, so jobservice replicas share
+	// no volume and only the registry's blob volume can be the problem.
 	rwx := a.AccessMode() == "ReadWriteMany"
 	reg, job := a.Harbor.Replicas.Of("registry"), a.Harbor.Replicas.Of("jobservice")
 	switch {
-	case a.BlobStore() == "filesystem" && !rwx && (reg > 1 || job > 1):
-		out = append(out, fail("harbor.replicas", fmt.Sprintf("%d registry and %d jobservice replicas share filesystem volumes, but storage class %q gives only ReadWriteOnce", reg, job, s.StorageClass),
-			"use storage.provider trident (ReadWriteMany), put image blobs in MinIO (minio.enabled) or S3, or use 1 replica"))
+	case a.BlobStore() == "filesystem" && !rwx && reg > 1:
+		out = append(out, fail("harbor.replicas", fmt.Sprintf("%d registry replicas share one filesystem blob volume, but storage class %q gives only ReadWriteOnce", reg, s.StorageClass),
+			"use storage.provider trident (ReadWriteMany), put image blobs in MinIO (minio.enabled) or S3, or use 1 registry replica"))
 	case a.BlobStore() == "filesystem" && rwx && reg > 1:
 		out = append(out, ok("harbor.replicas", fmt.Sprintf("%d registry replicas share one ReadWriteMany volume", reg)))
-	case a.BlobStore() != "filesystem" && !rwx && job > 1:
-		out = append(out, ok("harbor.replicas", "job logs go to the database, so jobservice replicas need no shared volume"))
+	}
+	if a.JobLogsInDatabase() && job > 1 {
+		out = append(out, ok("harbor.replicas", fmt.Sprintf("job logs go to the database, so %d jobservice replicas need no shared volume", job)))
 	}
 
 	vols := []struct {
@@ -75,7 +80,7 @@ func validateStorage(a *answers.Answers) []Finding {
 		{"harbor.volumes.database", a.Harbor.Volumes.Database, a.Harbor.Database.Type == "internal"},
 		{"harbor.volumes.redis", a.Harbor.Volumes.Redis, a.Harbor.Redis.Type == "internal"},
 		{"harbor.volumes.trivy", a.Harbor.Volumes.Trivy, a.Harbor.Trivy},
-		{"harbor.volumes.jobLog", a.Harbor.Volumes.JobLog, rwx || job == 1},
+		{"harbor.volumes.jobLog", a.Harbor.Volumes.JobLog, !a.JobLogsInDatabase()},
 	}
 	for _, v := range vols {
 		if v.used {

@@ -111,7 +111,9 @@ func TestFieldChecks(t *testing.T) {
 		{"ldap bad DN", "onprem-trident", append(append([]string{}, onpremFill...), "ldap.baseDN=example.org"), "ldap.baseDN", Fail, "not a valid DN"},
 		{"ldap bad scope", "onprem-trident", append(append([]string{}, onpremFill...), "ldap.scope=3"), "ldap.scope", Fail, "3"},
 		{"ldap bad filter", "onprem-trident", append(append([]string{}, onpremFill...), "ldap.filter=objectClass=person"), "ldap.filter", Fail, "not a valid LDAP filter"},
-		{"ldap plain warns", "onprem-trident", append(append([]string{}, onpremFill...), "ldap.url=ldap://ldap.example.org"), "ldap.url", Warn, "clear text"},
+		{"ldap plain fails", "onprem-trident", append(append([]string{}, onpremFill...), "ldap.url=ldap://ldap.example.org", "ldap.bindPassword=env:HOME"), "ldap.url", Fail, "Harbor never uses StartTLS"},
+		{"ldap plain with startTLS still fails", "onprem-trident", append(append([]string{}, onpremFill...), "ldap.url=ldap://ldap.example.org", "ldap.startTLS=true", "ldap.bindPassword=env:HOME"), "ldap.url", Fail, "proves nothing for Harbor"},
+		{"ldap plain allowed warns", "onprem-trident", append(append([]string{}, onpremFill...), "ldap.url=ldap://ldap.example.org", "ldap.allowPlaintext=true", "ldap.bindPassword=env:HOME"), "ldap.allowPlaintext", Warn, "cleartext"},
 		{"internal db with replicas warns", "onprem-trident", onpremFill, "harbor.database.type", Warn, "not highly available"},
 		{"redis without port", "dev", []string{"harbor.redis.type=external", "harbor.redis.addr=redis.example.org"}, "harbor.redis.addr", Fail, "is not host:port"},
 		{"redis port not a number", "dev", []string{"harbor.redis.type=external", "harbor.redis.addr=redis.example.org:six"}, "harbor.redis.addr", Fail, "not a number from 1 to 65535"},
@@ -200,5 +202,56 @@ func TestRedisAddrAccepted(t *testing.T) {
 		if got := findingsFor(FieldFindings(a), "harbor.redis.addr", Fail); len(got) > 0 {
 			t.Errorf("harbor.redis.addr=%q refused: %v", addr, got)
 		}
+	}
+}
+
+// TestLDAPNeverSecureForHarbor: ldap:// with a bind password is judged by
+// what Harbor does (no StartTLS, goharbor/harbor#19989), never called
+// secure, and no finding recommends StartTLS for Harbor.
+func TestLDAPNeverSecureForHarbor(t *testing.T) {
+	for _, extra := range [][]string{nil, {"ldap.startTLS=true"}, {"ldap.allowPlaintext=true"}, {"ldap.startTLS=true", "ldap.allowPlaintext=true"}} {
+		sets := append(append([]string{}, onpremFill...), "ldap.url=ldap://ldap.example.org:389", "ldap.bindPassword=env:HOME")
+		fs := FieldFindings(base(t, "onprem-trident", append(sets, extra...)...))
+		allow := strings.Contains(strings.Join(extra, " "), "allowPlaintext")
+		if got := findingsFor(fs, "ldap.url", Fail); allow == (len(got) > 0) {
+			t.Errorf("%v: ldap.url fails = %v, want fail %v", extra, got, !allow)
+		}
+		if got := findingsFor(fs, "ldap.allowPlaintext", Warn); allow != (len(got) > 0) {
+			t.Errorf("%v: ldap.allowPlaintext warns = %v, want %v", extra, got, allow)
+		}
+		for _, f := range fs {
+			if !strings.HasPrefix(f.Key, "ldap.") {
+				continue
+			}
+			if f.Level == OK && strings.Contains(f.Key, "url") {
+				t.Errorf("%v: ldap:// called fine: %v", extra, f)
+			}
+			if strings.Contains(strings.ToLower(f.Hint), "starttls") && !strings.Contains(f.Hint, "never uses StartTLS") {
+				t.Errorf("%v: hint recommends StartTLS: %v", extra, f)
+			}
+			if f.Key == "ldap.url" && f.Level == Fail && !strings.Contains(f.Hint, "ldaps://") {
+				t.Errorf("%v: fix does not say ldaps://: %v", extra, f)
+			}
+		}
+	}
+}
+
+// TestRedisPasswordCopiesNamed: with external Redis and a password the
+// field checks warn on harbor.redis.password naming the ConfigMaps the
+// chart copies it into and the release record; without one, no warning.
+func TestRedisPasswordCopiesNamed(t *testing.T) {
+	a := base(t, "dev", "harbor.redis.type=external", "harbor.redis.addr=redis.example.org:6379", "harbor.redis.password=env:HOME", "harbor.metrics=true")
+	got := findingsFor(FieldFindings(a), "harbor.redis.password", Warn)
+	if len(got) != 1 {
+		t.Fatalf("want one warning on harbor.redis.password, got %v", got)
+	}
+	for _, cm := range []string{"harbor-core", "harbor-jobservice", "harbor-registry", "harbor-exporter", "release record"} {
+		if !strings.Contains(got[0].Seen, cm) {
+			t.Errorf("warning does not name %s: %s", cm, got[0].Seen)
+		}
+	}
+	a = base(t, "dev", "harbor.redis.type=external", "harbor.redis.addr=redis.example.org:6379")
+	if got := findingsFor(FieldFindings(a), "harbor.redis.password", Warn); len(got) > 0 {
+		t.Errorf("warning without a password: %v", got)
 	}
 }

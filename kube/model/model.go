@@ -169,6 +169,12 @@ type ReleaseSpec struct {
 	DryRun bool `json:"dryRun,omitempty"`
 	// Timeout bounds Helm's own operation (hooks included).
 	Timeout time.Duration `json:"timeout"`
+	// OnStart, if set, is called once Helm has stored the new revision
+	// (pending) and before it changes any object, with the revision and the
+	// objects it will apply: the engine can watch them while Helm still
+	// runs hooks (a post-install hook Job can wait on the workloads, so
+	// Apply itself returns late). Added after 917b877; optional.
+	OnStart func(ReleaseResult) `json:"-"`
 }
 
 // ReleaseResult is what Helm did: the new revision and the objects its
@@ -179,6 +185,9 @@ type ReleaseResult struct {
 	// Manifest is the rendered manifest (dry runs print it; never logged
 	// otherwise: it may hold what the chart itself stores).
 	Manifest string `json:"-"`
+	// Hooks are the release's hook objects (Jobs Helm deletes on success:
+	// watch them with WatchTarget.Hook). Added after 917b877.
+	Hooks []ObjectRef `json:"hooks,omitempty"`
 }
 
 // SecretSpec is a Secret the engine applies with its own field manager.
