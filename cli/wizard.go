@@ -2,11 +2,11 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -37,12 +37,50 @@ func (f *wizardFlags) register(cmd *cobra.Command) {
 	cmd.Flags().DurationVar(&f.timeout, "timeout", 5*time.Second, "time limit of each network check")
 }
 
-// engineMissing is the Installer until the install engine is wired in: it
-// says so instead of pretending to install.
-type engineMissing struct{}
+// wizardEngine runs the wizard's plan through the install engine on the
+// cluster the answers name, as `install --yes` would.
+type wizardEngine struct {
+	checkTimeout time.Duration
+	replay       string
+}
 
-func (engineMissing) Run(context.Context, *answers.Answers, *render.Plan, func(install.Event)) (*install.Summary, error) {
-	return nil, errors.New("installing is not available in this build yet; the answers are saved, use `harbor-installer render` and helm")
+func (e wizardEngine) Run(ctx context.Context, a *answers.Answers, plan *render.Plan, emit func(install.Event)) (*install.Summary, error) {
+	backend, err := newBackend(a, e.checkTimeout)
+	if err != nil {
+		return nil, fmt.Errorf("connect to the cluster: %w", err)
+	}
+	eng := install.New(backend, install.Options{
+		Timeout: install.DefaultTimeout, StallAfter: install.DefaultStallAfter,
+		ReplayCommand: e.replay, ResumeCommand: e.replay,
+	})
+	return eng.Run(ctx, plan, emit)
+}
+
+// wizardDiffer compares one release with the deployed one for Review.
+type wizardDiffer struct{ checkTimeout time.Duration }
+
+func (d wizardDiffer) Diff(ctx context.Context, a *answers.Answers, r render.Release) (string, bool, error) {
+	b, err := newBackend(a, d.checkTimeout)
+	if err != nil {
+		return "", false, err
+	}
+	pd, err := install.PlanDiff(ctx, b, &render.Plan{Releases: []render.Release{r}})
+	if err != nil || len(pd.Releases) == 0 {
+		return "", false, err
+	}
+	rd := pd.Releases[0]
+	if !rd.Installed {
+		return "", false, nil
+	}
+	if rd.FromVersion == rd.ToVersion && len(rd.ChangedPaths) == 0 {
+		return "", true, nil
+	}
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "would upgrade revision %d (chart %s -> %s)\n", rd.Revision, rd.FromVersion, rd.ToVersion)
+	for _, p := range rd.ChangedPaths {
+		fmt.Fprintf(&sb, "~ %s\n", p)
+	}
+	return sb.String(), true, nil
 }
 
 // runWizard is the interactive face: full screen, or line prompts with
@@ -63,7 +101,8 @@ func runWizard(ctx context.Context, s streams, f wizardFlags) error {
 	deps := ui.Deps{
 		Cluster:   &ui.KubeCluster{Timeout: f.timeout},
 		Checker:   &ui.StepChecker{Timeout: f.timeout},
-		Installer: engineMissing{},
+		Differ:    wizardDiffer{checkTimeout: f.timeout},
+		Installer: wizardEngine{checkTimeout: f.timeout, replay: "harbor-installer install --answers " + shellQuote(f.save) + " --yes"},
 	}
 	if f.accessible || caps.Plain {
 		res, err := ui.RunAccessible(ctx, opts, deps, s.in, s.out)

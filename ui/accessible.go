@@ -106,7 +106,7 @@ func RunAccessible(ctx context.Context, opts Options, deps Deps, in io.Reader, o
 		return res, err
 	}
 	res.SavedPath = opts.SavePath
-	res.Replay = opts.Program + " install --answers " + opts.SavePath
+	res.Replay = opts.Program + " install --answers " + opts.SavePath + " --yes"
 	fmt.Fprintf(out, "Answers saved to %s (secrets as references). Replay: %s\n", res.SavedPath, res.Replay)
 	yes, err := p.line("Install now? [y/N]: ")
 	if err != nil {

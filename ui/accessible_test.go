@@ -48,7 +48,7 @@ func TestAccessibleDev(t *testing.T) {
 		case strings.HasPrefix(p, "Registry domain"):
 			tries++
 			if tries == 1 {
-				return "Harbor.Example.org" // a field check fails: asked again
+				return "https://registry.example.org" // a field check fails: asked again
 			}
 			return "registry.example.org"
 		case strings.HasPrefix(p, "Accept the warnings"), strings.HasPrefix(p, "Install now"):

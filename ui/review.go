@@ -38,13 +38,14 @@ func (m *Model) openReview() tea.Cmd {
 		return nil
 	}
 	var cmds []tea.Cmd
+	a := *m.a
 	for _, r := range p.Releases {
 		r := r
 		d := m.deps.Differ
 		cmds = append(cmds, func() tea.Msg {
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
-			diff, found, err := d.Diff(ctx, r)
+			diff, found, err := d.Diff(ctx, &a, r)
 			switch {
 			case err != nil:
 				return diffMsg{r.Name, "diff unavailable: " + firstLine(err.Error())}
@@ -75,7 +76,7 @@ func (m *Model) typedSecretEnv() []string {
 
 // replayCommand installs the saved answers again without questions.
 func (m *Model) replayCommand(path string) string {
-	return m.opts.Program + " install --answers " + path
+	return m.opts.Program + " install --answers " + path + " --yes"
 }
 
 // save writes the answers (references only) with mode 0600.
