@@ -119,7 +119,7 @@ func RunAccessible(ctx context.Context, opts Options, deps Deps, in io.Reader, o
 	res.Summary, res.Err = sum, err
 	res.Interrupted = ctx.Err() != nil
 	fmt.Fprintln(out)
-	WriteSummary(out, res)
+	WriteSummary(out, res, false)
 	return res, nil
 }
 

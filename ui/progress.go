@@ -318,10 +318,16 @@ func (r *releaseRow) detail(mk Marks) string {
 		name := o.Ref.Name
 		if o.Ref.Kind == "Job" {
 			state := "running"
-			if o.State == model.Ready {
+			// A hook Job is deleted once it succeeds: a ready release
+			// means it completed.
+			if o.State == model.Ready || r.state == "ready" {
 				state = "complete"
 			}
 			parts = append(parts, "Job "+name+" "+state)
+			continue
+		}
+		if o.Desired == 0 && o.State != model.Ready {
+			parts = append(parts, name+" "+string(o.State))
 			continue
 		}
 		parts = append(parts, fmt.Sprintf("%s %d/%d", name, o.Ready, o.Desired))

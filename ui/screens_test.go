@@ -276,7 +276,7 @@ func TestInstallStalledAndDone(t *testing.T) {
 	}
 	z.golden("done")
 	var b strings.Builder
-	WriteSummary(&b, z.m.Result())
+	WriteSummary(&b, z.m.Result(), true)
 	if !strings.Contains(b.String(), "https://registry.example.org") || !strings.Contains(b.String(), "replay") {
 		t.Errorf("summary for the scrollback:\n%s", b.String())
 	}
