@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -148,6 +147,3 @@ func writeSummary(w io.Writer, d doneScreen, r Result, st *Styles, styled bool) 
 		fmt.Fprintln(w, "  resume     "+s.ResumeCommand)
 	}
 }
-
-// ErrInterrupted is returned by Run when the admin quit or abandoned.
-var ErrInterrupted = errors.New("interrupted")

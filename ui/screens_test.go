@@ -350,3 +350,24 @@ func BenchmarkFirstFrame(b *testing.B) {
 		_ = m.View()
 	}
 }
+
+// TestFullHelp: ? shows every key, and again hides it; in a text field ?
+// is text.
+func TestFullHelp(t *testing.T) {
+	deps, _ := testDeps()
+	z := newWiz(t, Options{Preset: "dev"}, deps, 100, 30, unicodeCaps())
+	z.key("enter", "enter", "tab") // domain step: focus stays on the only field
+	z.key("?")
+	if z.m.help.ShowAll || !strings.HasSuffix(z.m.a.Harbor.Domain, "?") {
+		t.Fatalf("? in a text field should be text: domain %q", z.m.a.Harbor.Domain)
+	}
+	z.key("backspace", "ctrl+c")
+	z = newWiz(t, Options{Preset: "dev"}, deps, 100, 30, unicodeCaps())
+	z.key("enter", "enter", "enter", "ctrl+a", "enter") // to TLS, an enum field
+	z.key("?")
+	z.golden("help_full")
+	z.key("?")
+	if z.m.help.ShowAll {
+		t.Fatal("? did not hide the full help")
+	}
+}
