@@ -68,6 +68,7 @@ func TestAccessibleDev(t *testing.T) {
 		"FAIL harbor.domain", "== Domain ==", "Plan:", "Answers saved to harbor-answers.yaml",
 		"release.stalled harbor: Pod harbor-registry-7c9d Pending: FailedScheduling",
 		"Harbor is installed", "https://registry.example.org",
+		"choice: gp3 (ebs.csi.aws.com · ReadWriteOnce · default)",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)

@@ -3,7 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
-		"strings"
+	"strings"
 	"time"
 
 	"github.com/charmbracelet/bubbles/progress"
@@ -17,17 +17,17 @@ import (
 // installScreen turns the engine's events into a progress view: an overall
 // bar, a row per release, ready/desired per workload, and a stall's blocker.
 type installScreen struct {
-	events  chan tea.Msg
-	cancel  context.CancelFunc
-	rows    []*releaseRow
-	byName  map[string]*releaseRow
-	elapsed time.Duration
-	lastAt  time.Time
+	events                                   chan tea.Msg
+	cancel                                   context.CancelFunc
+	rows                                     []*releaseRow
+	byName                                   map[string]*releaseRow
+	elapsed                                  time.Duration
+	lastAt                                   time.Time
 	secretsMade, secretsKept, secretsUpdated int
-	confirm bool // ctrl+c asked: abandon?
-	stopped bool // cancel sent
-	bar     progress.Model
-	started time.Time
+	confirm                                  bool // ctrl+c asked: abandon?
+	stopped                                  bool // cancel sent
+	bar                                      progress.Model
+	started                                  time.Time
 }
 
 // releaseRow is one release's line.

@@ -138,7 +138,7 @@ func TestSecretTypedStaysInMemory(t *testing.T) {
 	if z.stepName() != "harbor" {
 		t.Fatalf("step 7 is %s", z.stepName())
 	}
-	z.key("tab") // admin password
+	z.key("tab")  // admin password
 	z.key("left") // generated -> type it
 	z.typeText("s3cr3t-Pa55")
 	z.golden("step_harbor_secret")
