@@ -262,6 +262,9 @@ func TestInstallStalledAndDone(t *testing.T) {
 		t.Fatalf("i did not start the install")
 	}
 	z.golden("install_stalled")
+	z.msg(tea_resize(80, 24))
+	z.golden("install_stalled_80x24")
+	z.msg(tea_resize(100, 30))
 	// Ctrl-C asks first; any other key goes on.
 	z.key("ctrl+c")
 	z.screenHas("Abandon the install?")
