@@ -61,7 +61,7 @@ docs: build ## regenerate docs/answers.md from the schema
 	$(BIN) answers explain --markdown > docs/answers.md
 
 demo: build deps tools ## start the local simulated cluster and services and use them
-	$(GO) run ./cmd/harbor-installer-demo
+	$(GO) run ./cmd/harbor-installer-demo -bin $(BIN) -wizard
 
 clean: ## remove build output
 	rm -rf bin out
