@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
+	"time"
 
 	"helm.sh/helm/v3/pkg/action"
 	"helm.sh/helm/v3/pkg/chart"
@@ -88,6 +90,15 @@ func (b *Backend) Apply(ctx context.Context, spec model.ReleaseSpec) (*model.Rel
 	go func() {
 		defer close(done)
 		rel, err = b.runAction(cfg, spec, ch, vals)
+		// Helm skips its discovery reset when one of the chart's CRDs
+		// already existed, so kinds of the CRDs it did create in that call
+		// do not resolve yet. Nothing was stored: try again with fresh
+		// discovery once they are established (a few hundred ms at most).
+		for try := 0; try < 5 && err != nil && !spec.Upgrade && crdsRaced(ch, err) && stopCtx.Err() == nil; try++ {
+			time.Sleep(200 * time.Millisecond)
+			b.resetMapper()
+			rel, err = b.runAction(cfg, spec, ch, vals)
+		}
 	}()
 	select {
 	case <-done:
@@ -140,6 +151,12 @@ func (b *Backend) runAction(cfg *action.Configuration, spec model.ReleaseSpec, c
 		in.DryRun, in.DryRunOption = true, "server"
 	}
 	return in.RunWithContext(context.Background(), ch, vals)
+}
+
+// crdsRaced says whether an install failed because a kind of the chart's
+// own crds/ was not in discovery yet.
+func crdsRaced(ch *chart.Chart, err error) bool {
+	return len(ch.CRDObjects()) > 0 && strings.Contains(err.Error(), "no matches for kind")
 }
 
 // copyValues deep-copies the values through JSON, the form Helm stores
