@@ -175,7 +175,9 @@ backup:
 }
 
 // onpremTrident is the onprem-trident preset filled in against the ONTAP
-// stand-in and slapd (the bind password from a file: reference).
+// stand-in and slapd (the bind password from a file: reference). Trident
+// is one per cluster (its stand-in's controller outlives an uninstall), so
+// every onprem plan shares the trident namespace.
 func (w *installWorld) onpremTrident(ns string) string {
 	s := w.services
 	return fmt.Sprintf(`version: 1
@@ -189,7 +191,7 @@ tls:
   caFile: %[3]s
 storage:
   trident:
-    namespace: %[2]s-trident
+    namespace: trident
     managementLIF: "%[4]s"
     dataLIF: 127.0.0.1
     svm: svm0
