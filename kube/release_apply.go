@@ -11,6 +11,7 @@ import (
 
 	"helm.sh/helm/v3/pkg/action"
 	"helm.sh/helm/v3/pkg/chart"
+	"helm.sh/helm/v3/pkg/chartutil"
 	"helm.sh/helm/v3/pkg/release"
 
 	"github.com/harbor-installer/harbor-installer/kube/model"
@@ -94,10 +95,16 @@ func (b *Backend) Apply(ctx context.Context, spec model.ReleaseSpec) (*model.Rel
 		// already existed, so kinds of the CRDs it did create in that call
 		// do not resolve yet. Nothing was stored: try again with fresh
 		// discovery once they are established (a few hundred ms at most).
-		for try := 0; try < 5 && err != nil && !spec.Upgrade && crdsRaced(ch, err) && stopCtx.Err() == nil; try++ {
+		for try := 0; try < 5 && err != nil && !spec.Upgrade && !spec.DryRun && crdsRaced(ch, err) && stopCtx.Err() == nil; try++ {
 			time.Sleep(200 * time.Millisecond)
 			b.resetMapper()
 			rel, err = b.runAction(cfg, spec, ch, vals)
+		}
+		if err != nil && spec.DryRun && !spec.Upgrade && crdsRaced(ch, err) {
+			// A dry run installs no CRDs, so the server cannot map the
+			// kinds of the chart's own crds/: render it client-side for
+			// the cluster's version instead.
+			rel, err = b.clientDryRun(cfg, spec, ch, vals)
 		}
 	}()
 	select {
@@ -149,6 +156,20 @@ func (b *Backend) runAction(cfg *action.Configuration, spec model.ReleaseSpec, c
 	in.CreateNamespace = true
 	if spec.DryRun {
 		in.DryRun, in.DryRunOption = true, "server"
+	}
+	return in.RunWithContext(context.Background(), ch, vals)
+}
+
+// clientDryRun renders a first install without the server (Helm's
+// ClientOnly, as `helm template`), for the cluster's Kubernetes version.
+func (b *Backend) clientDryRun(cfg *action.Configuration, spec model.ReleaseSpec, ch *chart.Chart, vals map[string]any) (*release.Release, error) {
+	in := action.NewInstall(cfg)
+	in.Namespace, in.ReleaseName = spec.Namespace, spec.Name
+	in.DryRun, in.DryRunOption, in.ClientOnly = true, "client", true
+	if v, err := b.cs.Discovery().ServerVersion(); err == nil {
+		if kv, err := chartutil.ParseKubeVersion(v.GitVersion); err == nil {
+			in.KubeVersion = kv
+		}
 	}
 	return in.RunWithContext(context.Background(), ch, vals)
 }
