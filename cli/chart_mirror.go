@@ -23,7 +23,7 @@ const ChartMirrorEnv = "HARBOR_INSTALLER_CHART_MIRROR"
 var getenv = os.Getenv
 
 // applyChartMirror points each chart left at its pinned default at mirror
-// and returns the charts it changed ("" mirror: none).
+// and returns those of them the answers install ("" mirror: none).
 func applyChartMirror(l *answers.Loaded, mirror string) ([]string, error) {
 	if mirror == "" {
 		return nil, nil
@@ -37,11 +37,12 @@ func applyChartMirror(l *answers.Loaded, mirror string) ([]string, error) {
 		key   string
 		chart *answers.Chart
 		name  string
+		used  bool
 	}{
-		{"harbor", &a.Charts.Harbor, a.Charts.Harbor.Name},
-		{"minio", &a.Charts.MinIO, a.MinIOChart().Name},
-		{"trident", &a.Charts.Trident, a.Charts.Trident.Name},
-		{"velero", &a.Charts.Velero, a.Charts.Velero.Name},
+		{"harbor", &a.Charts.Harbor, a.Charts.Harbor.Name, true},
+		{"minio", &a.Charts.MinIO, a.MinIOChart().Name, a.MinIO.Enabled},
+		{"trident", &a.Charts.Trident, a.Charts.Trident.Name, a.Storage.Provider == "trident" && a.Storage.Trident.Install},
+		{"velero", &a.Charts.Velero, a.Charts.Velero.Name, a.Backup.Enabled},
 	}
 	var changed []string
 	for _, c := range charts {
@@ -58,7 +59,9 @@ func applyChartMirror(l *answers.Loaded, mirror string) ([]string, error) {
 			d := a.MinIOChart()
 			c.chart.Name, c.chart.Version = d.Name, d.Version
 		}
-		changed = append(changed, c.key)
+		if c.used {
+			changed = append(changed, c.key)
+		}
 	}
 	return changed, nil
 }
