@@ -48,7 +48,13 @@ and, with --atomic only, rolls the release back.
 
 Running install again with the same answers resumes: finished releases are
 reported unchanged. A release left pending by a killed run needs --recover.
-Ctrl-C stops cleanly and prints the command that resumes (exit code 130).`,
+Ctrl-C stops cleanly and prints the command that resumes (exit code 130).
+
+Charts come from charts.*.source; HARBOR_INSTALLER_CHART_MIRROR (an
+https:// Helm repository or an oci:// base) replaces every source left at
+its pinned default, for a mirror without Internet access. Helm's own
+variables (HELM_CACHE_HOME, HELM_REPOSITORY_CONFIG, HELM_REGISTRY_CONFIG,
+registry logins) apply as with the helm CLI.`,
 		Example: `  harbor-installer install --answers answers.yaml
   harbor-installer install --preset eks-minio --set harbor.domain=registry.example.org --yes
   harbor-installer install -f answers.yaml --yes --output json > events.jsonl`,
