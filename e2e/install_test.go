@@ -150,7 +150,7 @@ func TestInstall(t *testing.T) {
 
 	t.Run("SIGINTThenRerun", func(t *testing.T) {
 		file := w.writeAnswers(t, "sigint", w.minioHarbor("int"))
-		r := w.runBinary(t, nil, signalAfterStart("minio", syscall.SIGINT), "install", "--answers", file, "--yes", "--output", "json", "--bundle-dir", w.dir)
+		r := w.runBinary(t, nil, signalInHook("minio", syscall.SIGINT), "install", "--answers", file, "--yes", "--output", "json", "--bundle-dir", w.dir)
 		if r.code != 130 || len(r.of("plan.interrupted")) != 1 {
 			t.Fatalf("interrupted run: %s", r)
 		}
@@ -166,7 +166,7 @@ func TestInstall(t *testing.T) {
 
 	t.Run("SIGKILLThenRecover", func(t *testing.T) {
 		file := w.writeAnswers(t, "sigkill", w.minioHarbor("kill"))
-		r := w.runBinary(t, nil, signalAfterStart("minio", syscall.SIGKILL), "install", "--answers", file, "--yes", "--output", "json", "--bundle-dir", w.dir)
+		r := w.runBinary(t, nil, signalInHook("minio", syscall.SIGKILL), "install", "--answers", file, "--yes", "--output", "json", "--bundle-dir", w.dir)
 		if r.code != 128+int(syscall.SIGKILL) {
 			t.Fatalf("killed run: %s", r)
 		}
@@ -236,16 +236,17 @@ func wantStall(t *testing.T, r installRun, kind, name, reason string) {
 	t.Logf("failed: %s", text)
 }
 
-// signalAfterStart sends sig 1.5 s after release's release.started event:
-// inside Helm's post-install hook wait (hook Jobs run 4 s).
-func signalAfterStart(release string, sig syscall.Signal) func(p *os.Process, e event) {
+// signalInHook sends sig once release's hook Job exists: Helm is then
+// inside its post-install hook wait (hook Jobs run 4 s once Ready) and has
+// stored the revision as pending-install.
+func signalInHook(release string, sig syscall.Signal) func(p *os.Process, e event) {
 	sent := false
 	return func(p *os.Process, e event) {
-		if sent || e.Type != "release.started" || e.Release != release {
+		if sent || e.Type != "object.progress" || e.Release != release || e.Object == nil || e.Object.Kind != "Job" || e.State == "pending" {
 			return
 		}
 		sent = true
-		time.AfterFunc(1500*time.Millisecond, func() { _ = p.Signal(sig) })
+		time.AfterFunc(300*time.Millisecond, func() { _ = p.Signal(sig) })
 	}
 }
 
