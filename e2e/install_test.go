@@ -296,8 +296,8 @@ storage:
 minio:
   enabled: true
   namespace: %[2]s-minio
-  zones: 2
-  nodesPerZone: 2
+  zones: 1
+  nodesPerZone: 4
   drivesPerNode: 1
   volumeSize: 10Gi
 `, w.cluster.Kubeconfig, ns) + w.httpCharts()
