@@ -2,11 +2,13 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 
 	"github.com/harbor-installer/harbor-installer/install"
 	"github.com/harbor-installer/harbor-installer/steps"
+	"github.com/harbor-installer/harbor-installer/ui"
 	"github.com/harbor-installer/harbor-installer/verify"
 )
 
@@ -75,5 +77,19 @@ func TestInstallSkipVerifyAndDryRun(t *testing.T) {
 	}
 	if f.verified != 0 {
 		t.Errorf("verify ran %d times with --skip-verify / --dry-run", f.verified)
+	}
+}
+
+// TestWizardExitOnProof: the wizard exits 1 when the proof failed, 0 on a
+// warning (the simulated cluster's), as install does.
+func TestWizardExitOnProof(t *testing.T) {
+	sum := &install.Summary{HarborURL: "https://harbor.local"}
+	if err := wizardExit(ui.Result{Summary: sum, Verified: simulatedProof}, nil); err != nil {
+		t.Errorf("a warning failed the wizard: %v", err)
+	}
+	fail := []steps.Finding{{Key: "harbor", Level: steps.Fail, Seen: "unhealthy"}}
+	var se silentExit
+	if err := wizardExit(ui.Result{Summary: sum, Verified: fail}, nil); !errors.As(err, &se) || int(se) != ExitFailure {
+		t.Errorf("a failed proof: %v, want exit 1", err)
 	}
 }
