@@ -276,7 +276,8 @@ charts:
 }
 
 // minioHarbor is MinIO and Harbor side by side from the HTTP repository,
-// MinIO's post-install hook Job running 4 s.
+// MinIO's post-install hook Job running 4 s. One pool of 4 drives: the
+// field checks refuse pools of 2, which lose write quorum on any drain.
 func (w *installWorld) minioHarbor(ns string) string {
 	return fmt.Sprintf(`version: 1
 cluster:
