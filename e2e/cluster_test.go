@@ -77,24 +77,7 @@ func TestClusterWorld(t *testing.T) {
 		}
 		plan := onlyRelease(t, full, a.MinIO.ReleaseName)
 		ns := plan.Releases[0].Namespace
-		client, err := kube.NewForConfig(c.Config, 10*time.Second)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := kube.NewBackend(client, kube.BackendOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		start := time.Now()
-		sum, err := install.New(b, install.Options{Timeout: 3 * time.Minute, StallAfter: 45 * time.Second, BundleDir: t.TempDir()}).
-			Run(ctx, plan, func(e install.Event) { t.Logf("%s %s %s", e.Type, e.Release, e.Error+e.Message) })
-		if err != nil {
-			t.Fatalf("install: %v", err)
-		}
-		t.Logf("minio installed in %s", time.Since(start).Round(time.Millisecond))
-		if len(sum.Releases) != 1 || sum.Releases[0].Outcome != install.OutcomeReady {
-			t.Errorf("releases %+v, want minio ready", sum.Releases)
-		}
+		b := engineInstall(t, c, plan)
 		if st, err := b.State(ctx, ns, plan.Releases[0].Name); err != nil || st.Status != model.ReleaseDeployed || st.ChartVersion != "5.4.0" {
 			t.Errorf("release state %+v, %v; want deployed 5.4.0", st, err)
 		}
@@ -433,4 +416,35 @@ func onlyRelease(t *testing.T, p *render.Plan, name string) *render.Plan {
 		}
 	}
 	return out
+}
+
+// engineInstall installs plan through the engine and kube.Backend, as
+// `harbor-installer install` does, and fails the test unless every release
+// ends ready. It returns the backend for the test's own looks.
+func engineInstall(t *testing.T, c *harness.Cluster, plan *render.Plan) *kube.Backend {
+	t.Helper()
+	client, err := kube.NewForConfig(c.Config, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := kube.NewBackend(client, kube.BackendOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	sum, err := install.New(b, install.Options{Timeout: 3 * time.Minute, StallAfter: 45 * time.Second, BundleDir: t.TempDir()}).
+		Run(context.Background(), plan, func(e install.Event) { t.Logf("%s %s %s", e.Type, e.Release, e.Error+e.Message) })
+	if err != nil {
+		t.Fatalf("install: %v", err)
+	}
+	t.Logf("installed in %s", time.Since(start).Round(time.Millisecond))
+	for _, r := range sum.Releases {
+		if r.Outcome != install.OutcomeReady {
+			t.Errorf("release %s: %s, want ready", r.Name, r.Outcome)
+		}
+	}
+	if len(sum.Releases) != len(plan.Releases) {
+		t.Errorf("%d releases in the summary, want %d", len(sum.Releases), len(plan.Releases))
+	}
+	return b
 }
