@@ -164,6 +164,15 @@ func TestSaveNeverWritesSecrets(t *testing.T) {
 	if strings.Contains(string(data), "hunter2") {
 		t.Fatal("saved answers hold the secret")
 	}
+	wantMode(t, path, 0o600)
+	// Saving over an existing world-readable file leaves it 0600 too.
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Save(path, &l.Answers); err != nil {
+		t.Fatal(err)
+	}
+	wantMode(t, path, 0o600)
 	// The saved file replays to the same answers.
 	l2, err := Load(Options{File: path})
 	if err != nil {
@@ -171,6 +180,17 @@ func TestSaveNeverWritesSecrets(t *testing.T) {
 	}
 	if l2.Answers.Harbor.Domain != "a.example.org" || l2.Answers.Harbor.AdminPassword.String() != "env:HARBOR_ADMIN_PASSWORD" || l2.Answers.LDAP.BindPassword.String() != "env:X" {
 		t.Errorf("replay differs: %+v", l2.Answers.Harbor)
+	}
+}
+
+func wantMode(t *testing.T, path string, want os.FileMode) {
+	t.Helper()
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != want {
+		t.Errorf("%s has mode %#o, want %#o", path, st.Mode().Perm(), want)
 	}
 }
 

@@ -40,24 +40,29 @@ func Marshal(a *Answers) ([]byte, []string, error) {
 	return buf.Bytes(), replaced, nil
 }
 
-// Save writes answers to path atomically (never a half-written file) and
-// returns the secret keys whose literal values were replaced by env:
-// references.
+// Save writes answers to path atomically (never a half-written file) with
+// mode 0600 from the first byte, and returns the secret keys whose literal
+// values were replaced by env: references. The file holds references only,
+// but it names where the secrets are (variables, files) and the cluster's
+// layout, so it is the owner's alone; an existing file at path is replaced,
+// mode included.
 func Save(path string, a *Answers) ([]string, error) {
 	data, replaced, err := Marshal(a)
 	if err != nil {
 		return nil, err
 	}
+	// CreateTemp makes the file 0600; the Chmod makes sure of it before
+	// a byte is written, whatever CreateTemp does on this platform.
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".answers-*.yaml")
 	if err != nil {
 		return nil, fmt.Errorf("save answers: %w", err)
 	}
 	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
+	if err := tmp.Chmod(0o600); err != nil {
 		tmp.Close()
 		return nil, fmt.Errorf("save answers: %w", err)
 	}
-	if err := tmp.Chmod(0o644); err != nil {
+	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
 		return nil, fmt.Errorf("save answers: %w", err)
 	}

@@ -4,22 +4,19 @@ package e2e
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/harbor-installer/harbor-installer/answers"
 	"github.com/harbor-installer/harbor-installer/harness"
-	"github.com/harbor-installer/harbor-installer/kube"
 	"github.com/harbor-installer/harbor-installer/render"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// TestMinIOSpread installs MinIO as render.Build renders it (the test chart
+// TestMinIOSpread installs MinIO as render.Build renders it, through the
+// engine (the test chart
 // stands in for MinIO's 5.4.0) on the three-zone world and lets the real
 // scheduler place the pods: the spread is even over all pods, each pool's
 // pods per zone stay within what the model (answers.MinIOPodsPerAZ) and so
@@ -63,7 +60,8 @@ func TestMinIOSpread(t *testing.T) {
 		{"TwoPoolsOfFour", "minio.zones=2", 8, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			sets := []string{"harbor.domain=registry.example.org", "minio.namespace=" + strings.ToLower(tc.name), "minio.memoryRequest=1Gi", "minio.volumeSize=1Gi"}
+			sets := []string{"harbor.domain=registry.example.org", "minio.namespace=" + strings.ToLower(tc.name), "minio.memoryRequest=1Gi", "minio.volumeSize=1Gi",
+				"charts.minio.source=" + repo.URL, "charts.minio.name=minio", "charts.minio.version=5.4.0"}
 			if tc.sets != "" {
 				sets = append(sets, tc.sets)
 			}
@@ -76,15 +74,10 @@ func TestMinIOSpread(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			r := p.Release(a.MinIO.ReleaseName)
-			ns := makeNamespace(t, c, r.Namespace)
-			createPlanSecrets(t, c, p, ns)
-			rel, err := kube.InstallChart(ctx, kube.KubeconfigGetter(c.Kubeconfig, "", ns), ns, r.Name,
-				kube.Chart{Ref: r.Chart.Name, RepoURL: repo.URL, Version: r.Chart.Version}, r.Values, 3*time.Minute)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Logf("installed %s %s", rel.Name, rel.Chart.Metadata.Version)
+			plan := onlyRelease(t, p, a.MinIO.ReleaseName)
+			r := &plan.Releases[0]
+			ns := r.Namespace
+			engineInstall(t, c, plan)
 
 			pods, err := c.Client.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: "app=minio,release=" + r.Name})
 			if err != nil {
@@ -127,36 +120,5 @@ func TestMinIOSpread(t *testing.T) {
 				t.Errorf("PodDisruptionBudget maxUnavailable %v, want %d", pdb.Spec.MaxUnavailable, tc.budget)
 			}
 		})
-	}
-}
-
-// createPlanSecrets stands in for the engine's secret resolver for the
-// plan Secrets of one namespace: every key gets a fresh random value, except
-// plain (non-secret) values, which are taken as given.
-func createPlanSecrets(t *testing.T, c *harness.Cluster, p *render.Plan, ns string) {
-	t.Helper()
-	for _, s := range p.Secrets {
-		if s.Namespace != ns {
-			continue
-		}
-		data := map[string][]byte{}
-		for _, k := range s.Keys {
-			if k.From.Kind == render.FromValue {
-				data[k.Key] = []byte(k.From.Value)
-				continue
-			}
-			b := make([]byte, 20)
-			if _, err := rand.Read(b); err != nil {
-				t.Fatal(err)
-			}
-			data[k.Key] = []byte(hex.EncodeToString(b))
-		}
-		_, err := c.Client.CoreV1().Secrets(ns).Create(context.Background(), &corev1.Secret{
-			ObjectMeta: metav1.ObjectMeta{Name: s.Name, Namespace: ns},
-			Type:       corev1.SecretType(s.Type), Data: data,
-		}, metav1.CreateOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
 	}
 }

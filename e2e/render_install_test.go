@@ -5,19 +5,17 @@ package e2e
 import (
 	"context"
 	"testing"
-	"time"
 
 	"github.com/harbor-installer/harbor-installer/answers"
 	"github.com/harbor-installer/harbor-installer/harness"
-	"github.com/harbor-installer/harbor-installer/kube"
 	"github.com/harbor-installer/harbor-installer/render"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // TestHarborKeepsInstallerSecrets installs Harbor as render.Build renders
 // the dev preset on ReadWriteOnce volumes (the test chart stands in for
-// 1.19.1 at the same value paths), with the plan's Secrets created first
-// as the engine does: the chart adopts the internal database Secret and
+// 1.19.1 at the same value paths) through the engine, which creates the
+// plan's Secrets first: the chart adopts the internal database Secret and
 // keeps its generated password (never changeit), core reads the pinned
 // token key pair, and the registry and jobservice are recreated, not
 // rolled, on their ReadWriteOnce volumes.
@@ -27,6 +25,7 @@ func TestHarborKeepsInstallerSecrets(t *testing.T) {
 	ctx := context.Background()
 	l, err := answers.Load(answers.Options{Preset: "dev", Sets: []string{
 		"harbor.domain=registry.example.org", "storage.storageClass=" + harness.StorageClassGP3,
+		"charts.harbor.source=" + repo.URL,
 	}})
 	if err != nil {
 		t.Fatal(err)
@@ -35,40 +34,32 @@ func TestHarborKeepsInstallerSecrets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := p.Release("harbor")
-	ns := makeNamespace(t, c, r.Namespace)
-	createPlanSecrets(t, c, p, ns)
+	plan := onlyRelease(t, p, l.Answers.Harbor.ReleaseName)
+	r := &plan.Releases[0]
+	ns := r.Namespace
 	var dbSecret *render.Secret
-	for i := range p.Secrets {
-		if p.Secrets[i].AdoptedBy == r.Name {
-			dbSecret = &p.Secrets[i]
+	for i := range plan.Secrets {
+		if plan.Secrets[i].AdoptedBy == r.Name {
+			dbSecret = &plan.Secrets[i]
 		}
 	}
 	if dbSecret == nil {
 		t.Fatal("no Secret for the chart to adopt")
 	}
-	// What the engine does for AdoptedBy: Helm's ownership marks.
-	s, err := c.Client.CoreV1().Secrets(ns).Get(ctx, dbSecret.Name, metav1.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := string(s.Data["POSTGRES_PASSWORD"])
-	s.Labels = map[string]string{"app.kubernetes.io/managed-by": "Helm"}
-	s.Annotations = map[string]string{"meta.helm.sh/release-name": r.Name, "meta.helm.sh/release-namespace": ns}
-	if _, err := c.Client.CoreV1().Secrets(ns).Update(ctx, s, metav1.UpdateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	engineInstall(t, c, plan)
 
-	if _, err := kube.InstallChart(ctx, kube.KubeconfigGetter(c.Kubeconfig, "", ns), ns, r.Name,
-		kube.Chart{Ref: r.Chart.Name, RepoURL: repo.URL, Version: r.Chart.Version}, r.Values, 3*time.Minute); err != nil {
-		t.Fatal(err)
-	}
+	// The engine made the Secret with Helm's ownership marks; the chart
+	// adopted it and kept the generated password.
 	got, err := c.Client.CoreV1().Secrets(ns).Get(ctx, dbSecret.Name, metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if pw := string(got.Data["POSTGRES_PASSWORD"]); pw != want || pw == "changeit" || pw == "" {
-		t.Errorf("after install %s holds another password than the generated one (changeit: %v)", dbSecret.Name, pw == "changeit")
+	if got.Annotations["meta.helm.sh/release-name"] != r.Name || got.Labels["app.kubernetes.io/managed-by"] != "Helm" {
+		t.Errorf("%s is not Helm's: labels %v annotations %v", dbSecret.Name, got.Labels, got.Annotations)
+	}
+	want := string(got.Data["POSTGRES_PASSWORD"])
+	if want == "changeit" || len(want) < 16 {
+		t.Errorf("after install %s holds the chart's default or a short password (changeit: %v, %d chars)", dbSecret.Name, want == "changeit", len(want))
 	}
 	core, err := c.Client.CoreV1().Secrets(ns).Get(ctx, "harbor-core", metav1.GetOptions{})
 	if err != nil {

@@ -1,6 +1,8 @@
 // Package kube is the installer's only door to Kubernetes and Helm: loading
 // kubeconfigs with client-go's rules, probing the cluster for the live
 // checks, and installing releases. Nothing here knows about terminals.
+// Keeping Helm behind this package matters: Helm 3 gets security fixes only
+// until February 2027.
 package kube
 
 import (

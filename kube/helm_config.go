@@ -23,7 +23,7 @@ import (
 
 // errNoRESTConfig: Helm builds its own clients from a REST config, which
 // a Client made of fakes does not have.
-var errNoRESTConfig = errors.New("Helm actions need a client made by Connect or NewForConfig (no REST config)")
+var errNoRESTConfig = errors.New("a client made by Connect or NewForConfig is needed for Helm actions (this one has no REST config)")
 
 // storageFor is Helm's release storage of a namespace: the Secrets driver
 // (sh.helm.release.v1.<name>.v<revision>), exactly what helm itself reads.

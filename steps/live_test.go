@@ -406,6 +406,14 @@ func TestClusterLive(t *testing.T) {
 		if !strings.Contains(dump(fs), "revision 2, pending-upgrade") || !strings.Contains(dump(fs), "harbor-installer install --recover") {
 			t.Errorf("no pending revision or recovery hint:\n%s", dump(fs))
 		}
+		// The fix is the installer's own repair, not a manual Helm command.
+		pending := findingsFor(fs, "harbor.releaseName", Warn)
+		if len(pending) != 1 || !strings.Contains(pending[0].Seen, "pending-upgrade") {
+			t.Fatalf("pending release findings %v, want one warning", pending)
+		}
+		if h := pending[0].Hint; !strings.HasPrefix(h, "run `harbor-installer install --recover`") || strings.Contains(h, "helm ") {
+			t.Errorf("pending release hint %q, want `harbor-installer install --recover` and no helm command", h)
+		}
 	})
 	t.Run("releases come from the plan", func(t *testing.T) {
 		// Names and namespaces the answers choose, read where render puts them.

@@ -98,8 +98,11 @@ func erasureFindings(a *answers.Answers) []Finding {
 			"add pools, nodes or drives until there are 4 or more drives")}
 	}
 	readPods, writePods := a.MinIONodesTolerated(false), a.MinIONodesTolerated(true)
-	seen := fmt.Sprintf("%d server pool(s) x %d nodes x %d drives = %d drives per pool, %d in all; erasure sets of %d with parity %d: each set survives %d failed drive(s) for reads and %d for writes, so a pool stays readable with %d pod(s) down and writable with %d; %s",
-		pools, nodes, drivesPerNode, drives, total, l.SetSize, l.Parity, l.ReadLoss, l.WriteLoss, readPods, writePods, azTolerance(a))
+	// The guarantee first, then the layout it follows from, then AZs.
+	seen := fmt.Sprintf("every pool stays readable %s and writable %s: %s x %s x %s = %s per pool, %d in all; each erasure set (%s, parity %d) survives %s for reads, %d for writes; %s",
+		podsDown(readPods, nodes, true), podsDown(writePods, nodes, false),
+		answers.Count(pools, "server pool"), answers.Count(nodes, "node"), answers.Count(drivesPerNode, "drive"), answers.Count(drives, "drive"), total,
+		answers.Count(l.SetSize, "drive"), l.Parity, answers.Count(l.ReadLoss, "failed drive"), l.WriteLoss, azTolerance(a))
 	out := []Finding{ok("minio.zones", seen)}
 	if budget := a.MinIODisruptionBudget(); budget < 1 {
 		fix := max(total/4, 1)
@@ -107,9 +110,23 @@ func erasureFindings(a *answers.Answers) []Finding {
 			fmt.Sprintf("a pool of %d drives loses write quorum with any one of its pods down, so a PodDisruptionBudget that lets a node drain evict one MinIO pod stops pushes (the installer renders maxUnavailable 0, which blocks every drain instead)", drives),
 			fmt.Sprintf("use 4 or more drives per pool so one pod may go, e.g. minio.zones %d, minio.nodesPerZone 4, minio.drivesPerNode 1 (the same %d drives)", fix, fix*4)))
 	} else {
-		out = append(out, ok("minio.nodesPerZone", fmt.Sprintf("PodDisruptionBudget maxUnavailable %d: a drain evicts at most %d MinIO pod(s) at once, which every pool survives for writes", budget, budget)))
+		out = append(out, ok("minio.nodesPerZone", fmt.Sprintf("PodDisruptionBudget maxUnavailable %d: a drain evicts at most %s at a time, which every pool survives for writes", budget, answers.Count(budget, "MinIO pod"))))
 	}
 	return out
+}
+
+// podsDown says how many of a pool's pods may be down for a guarantee;
+// first says the pool's size, which later mentions leave out.
+func podsDown(n, pods int, first bool) string {
+	switch {
+	case n == 0 && first:
+		return fmt.Sprintf("only with all %s up", answers.Count(pods, "pod"))
+	case n == 0:
+		return "only with all up"
+	case first:
+		return fmt.Sprintf("with up to %d of its %s down", n, answers.Count(pods, "pod"))
+	}
+	return fmt.Sprintf("with up to %d", n)
 }
 
 // azTolerance is the tolerance sentence for an availability-zone outage.
@@ -119,14 +136,18 @@ func azTolerance(a *answers.Answers) string {
 	}
 	pods := a.MinIO.Zones * a.MinIO.NodesPerZone
 	read, write := a.MinIOAZsNeeded(false), a.MinIOAZsNeeded(true)
-	s := fmt.Sprintf("the %d MinIO pods are spread evenly over availability zones (all pools together: Kubernetes allows one spread per topology key), so an AZ outage takes up to ceil(%d/AZs) pods, in the worst case of one pool: ", pods, pods)
+	verb := "are"
+	if pods == 1 {
+		verb = "is"
+	}
+	s := fmt.Sprintf("the %s %s spread evenly over availability zones (one spread for all pools: Kubernetes allows one per topology key), so an AZ outage takes up to ceil(%d/AZs) of them, in the worst case all from one pool: ", answers.Count(pods, "MinIO pod"), verb, pods)
 	switch {
 	case read == 0:
-		s += "no number of AZs keeps every pool readable through an AZ outage"
+		s += "no number of AZs keeps every pool readable through it"
 	case write == 0:
-		s += fmt.Sprintf("with %d or more AZs every pool stays readable (not writable) when one AZ is lost", read)
+		s += fmt.Sprintf("with %d or more AZs every pool stays readable (not writable) through it", read)
 	default:
-		s += fmt.Sprintf("with %d or more AZs every pool stays readable, and with %d or more also writable, when one AZ is lost", read, write)
+		s += fmt.Sprintf("with %d or more AZs every pool stays readable through it, and with %d or more also writable", read, write)
 	}
 	if a.Storage.Provider != "ebs" {
 		s += " (the spread is preferred, not enforced, off EBS: ScheduleAnyway)"

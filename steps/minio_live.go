@@ -140,8 +140,8 @@ func spreadLive(a *answers.Answers, azs int, counts string) []Finding {
 	}
 	if azs < read {
 		return []Finding{fail("minio.spreadAcrossZones",
-			fmt.Sprintf("%d MinIO pods spread evenly over %d availability zone(s) (%s) put up to %d pods of one pool in one AZ, more than the %d a pool survives for reads: one AZ outage can make data unreadable; that guarantee needs %d or more AZs",
-				pods, azs, counts, a.MinIOPodsPerAZ(azs), a.MinIONodesTolerated(false), read),
+			fmt.Sprintf("one AZ outage can make data unreadable: %d MinIO pods spread evenly over %s (%s) put up to %s of one pool in one AZ, more than the %d a pool survives for reads; that guarantee needs %d or more AZs",
+				pods, answers.Count(azs, "availability zone"), counts, answers.Count(a.MinIOPodsPerAZ(azs), "pod"), a.MinIONodesTolerated(false), read),
 			fmt.Sprintf("add schedulable nodes in %d or more availability zones (label topology.kubernetes.io/zone), or set minio.spreadAcrossZones false and accept that an AZ outage can stop MinIO", read))}
 	}
 	what := "readable but not writable"

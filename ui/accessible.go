@@ -102,9 +102,6 @@ func RunAccessible(ctx context.Context, opts Options, deps Deps, in io.Reader, o
 	if _, err := answers.Save(opts.SavePath, a); err != nil {
 		return res, err
 	}
-	if err := os.Chmod(opts.SavePath, 0o600); err != nil {
-		return res, err
-	}
 	res.SavedPath = opts.SavePath
 	res.Replay = opts.Program + " install --answers " + opts.SavePath + " --yes"
 	fmt.Fprintf(out, "Answers saved to %s (secrets as references). Replay: %s\n", res.SavedPath, res.Replay)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/harbor-installer/harbor-installer/answers"
 	"github.com/harbor-installer/harbor-installer/steps"
 )
 
@@ -18,7 +19,7 @@ func (m *Model) minioLayout(sc *stepScreen, w int) []string {
 	if mi.Zones < 1 || mi.NodesPerZone < 1 || mi.DrivesPerNode < 1 {
 		return nil
 	}
-	out = append(out, st.Subtitle.Render(fmt.Sprintf("%d pool(s) x %d nodes x %d drive(s) of %s", mi.Zones, mi.NodesPerZone, mi.DrivesPerNode, mi.VolumeSize)))
+	out = append(out, st.Subtitle.Render(fmt.Sprintf("%s x %s x %s of %s", answers.Count(mi.Zones, "pool"), answers.Count(mi.NodesPerZone, "node"), answers.Count(mi.DrivesPerNode, "drive"), mi.VolumeSize)))
 	zones := m.zones
 	names := make([]string, 0, len(zones))
 	for _, z := range zones {

@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -84,9 +83,6 @@ func (m *Model) save() error {
 	path := m.opts.SavePath
 	if _, err := answers.Save(path, m.a); err != nil {
 		return err
-	}
-	if err := os.Chmod(path, 0o600); err != nil {
-		return fmt.Errorf("save answers: %w", err)
 	}
 	m.review.saved = path
 	m.result.SavedPath = path
