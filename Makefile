@@ -63,5 +63,8 @@ docs: build ## regenerate docs/answers.md from the schema
 demo: build deps tools ## start the local simulated cluster and services and use them
 	$(GO) run ./cmd/harbor-installer-demo
 
+screenshots: deps tools ## the README's pictures: the real wizard on the simulated world, in tmux, rendered by freeze into screenshots/
+	hack/screenshots.sh screenshots
+
 clean: ## remove build output
 	rm -rf bin out
