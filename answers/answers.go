@@ -70,6 +70,7 @@ type Database struct {
 	Password SecretRef `yaml:"password" secret:"required" doc:"External PostgreSQL password."`
 	Database string    `yaml:"database" doc:"External PostgreSQL database for Harbor core."`
 	SSLMode  string    `yaml:"sslmode" enum:"disable,require,verify-ca,verify-full" doc:"PostgreSQL sslmode."`
+	CAFile   string    `yaml:"caFile" doc:"PEM CA bundle of the PostgreSQL server's certificate, for sslmode verify-ca or verify-full with a private CA; the checks verify with it and Harbor trusts it through caBundleSecretName."`
 }
 
 // Redis is internal (a single-replica StatefulSet) or external Redis.
@@ -145,8 +146,8 @@ type MinIO struct {
 	Chart             string    `yaml:"chart" enum:"official,bitnami" doc:"official: MinIO's own chart (frozen at 5.4.0); bitnami: Bitnami's chart (its free images moved to bitnamilegacy)."`
 	Namespace         string    `yaml:"namespace" doc:"Namespace for MinIO."`
 	ReleaseName       string    `yaml:"releaseName" doc:"Helm release name for MinIO."`
-	Zones             int       `yaml:"zones" doc:"Server pools (zones). Capacity grows by adding zones."`
-	NodesPerZone      int       `yaml:"nodesPerZone" doc:"MinIO pods per zone."`
+	Zones             int       `yaml:"zones" doc:"Number of MinIO server pools (the charts call them zones or pools; not availability zones). Capacity grows by adding pools."`
+	NodesPerZone      int       `yaml:"nodesPerZone" doc:"MinIO pods per server pool. A pool needs 4 or more drives (nodesPerZone x drivesPerNode) to keep writing with one pod down."`
 	DrivesPerNode     int       `yaml:"drivesPerNode" doc:"Volumes per MinIO pod."`
 	VolumeSize        string    `yaml:"volumeSize" doc:"Size of each MinIO volume."`
 	StorageClass      string    `yaml:"storageClass" doc:"StorageClass for MinIO's volumes; empty uses storage.storageClass."`
@@ -156,7 +157,7 @@ type MinIO struct {
 	RootPassword      SecretRef `yaml:"rootPassword" secret:"generate" doc:"MinIO root password."`
 	HarborUser        string    `yaml:"harborUser" doc:"MinIO user Harbor uses, limited to its bucket by a policy."`
 	HarborSecretKey   SecretRef `yaml:"harborSecretKey" secret:"generate" doc:"Secret key of the Harbor MinIO user."`
-	SpreadAcrossZones bool      `yaml:"spreadAcrossZones" doc:"Spread MinIO pods over topology.kubernetes.io/zone so an availability-zone outage leaves data readable."`
+	SpreadAcrossZones bool      `yaml:"spreadAcrossZones" doc:"Spread all MinIO pods evenly over availability zones (topology.kubernetes.io/zone, maxSkew 1; enforced on EBS, preferred elsewhere). Kubernetes cannot spread each server pool on its own, so an AZ outage can take up to ceil(pods/AZs) pods of one pool; validate says how many AZs keep every pool readable and writable."`
 	Image             Image     `yaml:"image" doc:"MinIO server image (upstream images moved: quay.io still serves minio/minio)."`
 	ClientImage       Image     `yaml:"clientImage" doc:"MinIO client (mc) image used by the chart's setup job."`
 }
@@ -175,7 +176,7 @@ type S3 struct {
 	Bucket          string    `yaml:"bucket" doc:"Bucket for Harbor's blobs."`
 	AccessKey       SecretRef `yaml:"accessKey" secret:"required" doc:"S3 access key."`
 	SecretKey       SecretRef `yaml:"secretKey" secret:"required" doc:"S3 secret key."`
-	CAFile          string    `yaml:"caFile" doc:"PEM CA bundle for an endpoint with a private CA."`
+	CAFile          string    `yaml:"caFile" doc:"PEM CA bundle for an endpoint with a private CA; Harbor's registry (caBundleSecretName) and Velero (the backup location's caCert) trust it."`
 	DisableRedirect bool      `yaml:"disableRedirect" doc:"Proxy blob downloads through Harbor instead of redirecting clients to presigned S3 URLs (needed when clients cannot reach the endpoint)."`
 }
 
@@ -199,7 +200,7 @@ type LDAP struct {
 	GroupAdminDN   string    `yaml:"groupAdminDN" doc:"DN of the group whose members are Harbor admins."`
 	MembershipAttr string    `yaml:"groupMembershipAttribute" doc:"User attribute listing the user's groups."`
 	VerifyCert     bool      `yaml:"verifyCert" doc:"Verify the LDAP server's certificate."`
-	CAFile         string    `yaml:"caFile" doc:"PEM CA bundle for the LDAP server's certificate (checks; give Harbor the CA through its trust store)."`
+	CAFile         string    `yaml:"caFile" doc:"PEM CA bundle for the LDAP server's certificate; the checks verify with it and Harbor trusts it through caBundleSecretName."`
 	TestUser       string    `yaml:"testUser" doc:"A login name the checks look up to prove the filter finds exactly one user."`
 }
 

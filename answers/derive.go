@@ -111,5 +111,14 @@ func (a *Answers) MinIOFullname() string {
 // MinIOEndpoint is the in-cluster S3 endpoint of MinIO, with scheme and
 // the API port (not the console's): without them the registry hangs.
 func (a *Answers) MinIOEndpoint() string {
-	return "http://" + a.MinIOFullname() + "." + a.MinIO.Namespace + ".svc.cluster.local:9000"
+	return "http://" + a.MinIOFullname() + "." + a.MinIO.Namespace + ".svc." + a.ClusterDomain() + ":9000"
+}
+
+// ClusterDomain is cluster.domain, the Services' DNS suffix; empty means
+// Kubernetes' default, cluster.local.
+func (a *Answers) ClusterDomain() string {
+	if d := strings.Trim(strings.TrimSpace(a.Cluster.Domain), "."); d != "" {
+		return d
+	}
+	return "cluster.local"
 }

@@ -63,7 +63,7 @@ func TestLoadLayersAndOrigins(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := l.Answers
-	if a.Preset != "eks-minio" || !a.MinIO.Enabled || a.MinIO.Zones != 2 {
+	if a.Preset != "eks-minio" || !a.MinIO.Enabled || a.Storage.Provider != "ebs" {
 		t.Errorf("preset not applied: %+v", a.MinIO)
 	}
 	if got := a.ExternalURL(); got != "https://registry.example.org" {

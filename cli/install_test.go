@@ -311,3 +311,4 @@ func keys(m map[string][]byte) []string {
 	}
 	return out
 }
+

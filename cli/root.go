@@ -133,6 +133,6 @@ terminal, give a command and --answers FILE or --preset NAME.`,
 	}
 	wf.register(root)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr("%v (see --help)", err) })
-	root.AddCommand(newRenderCmd(s), newValidateCmd(s), newInstallCmd(s), newStatusCmd(s), newDiffCmd(s), newUninstallCmd(s), newPresetsCmd(s), newAnswersCmd(s), newVersionCmd(s))
+	root.AddCommand(newRenderCmd(s), newValidateCmd(s), newInstallCmd(s), newVerifyCmd(s), newStatusCmd(s), newDiffCmd(s), newUninstallCmd(s), newPresetsCmd(s), newAnswersCmd(s), newVersionCmd(s))
 	return root
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -37,12 +36,20 @@ func (f *wizardFlags) register(cmd *cobra.Command) {
 	cmd.Flags().DurationVar(&f.timeout, "timeout", 5*time.Second, "time limit of each network check")
 }
 
-// engineMissing is the Installer until the install engine is wired in: it
-// says so instead of pretending to install.
-type engineMissing struct{}
+// engineInstaller is the wizard's Installer: the install engine on the
+// cluster the answers name, the same path as `install --yes`.
+type engineInstaller struct {
+	timeout time.Duration
+	replay  string
+}
 
-func (engineMissing) Run(context.Context, *answers.Answers, *render.Plan, func(install.Event)) (*install.Summary, error) {
-	return nil, errors.New("installing is not available in this build yet; the answers are saved, use `harbor-installer render` and helm")
+// Run connects and runs the plan, reporting every event to emit.
+func (e engineInstaller) Run(ctx context.Context, a *answers.Answers, plan *render.Plan, emit func(install.Event)) (*install.Summary, error) {
+	b, err := newBackend(a, e.timeout)
+	if err != nil {
+		return nil, fmt.Errorf("connect to the cluster: %w", err)
+	}
+	return install.New(b, install.Options{ReplayCommand: e.replay, ResumeCommand: e.replay}).Run(ctx, plan, emit)
 }
 
 // runWizard is the interactive face: full screen, or line prompts with
@@ -63,7 +70,7 @@ func runWizard(ctx context.Context, s streams, f wizardFlags) error {
 	deps := ui.Deps{
 		Cluster:   &ui.KubeCluster{Timeout: f.timeout},
 		Checker:   &ui.StepChecker{Timeout: f.timeout},
-		Installer: engineMissing{},
+		Installer: engineInstaller{timeout: f.timeout, replay: "harbor-installer install --answers " + shellQuote(f.save) + " --yes"},
 	}
 	if f.accessible || caps.Plain {
 		res, err := ui.RunAccessible(ctx, opts, deps, s.in, s.out)

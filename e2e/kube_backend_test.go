@@ -106,6 +106,15 @@ func TestKubeBackend(t *testing.T) {
 	})
 
 	t.Run("TridentFromOCIWithFieldMatch", func(t *testing.T) {
+		// A dry run before the chart's CRDs exist still renders.
+		dry, err := b.Apply(ctx, model.ReleaseSpec{Name: "trident", Namespace: "trident", DryRun: true,
+			Chart: model.ChartSource{Ref: repo.OCIRef("trident-operator"), Version: "100.2606.0", PlainHTTP: true}})
+		if err != nil || !hasRef(dry.Objects, "TridentOrchestrator", "trident") {
+			t.Fatalf("dry run without the CRDs: %v", err)
+		}
+		if st, _ := b.State(ctx, "trident", "trident"); st.Status != model.ReleaseMissing {
+			t.Fatalf("a dry run stored %+v", st)
+		}
 		if err := c.StartOperators(ctx, harness.OperatorOptions{Trident: true, Delay: time.Second}); err != nil {
 			t.Fatal(err)
 		}
@@ -125,6 +134,34 @@ func TestKubeBackend(t *testing.T) {
 		target := model.WatchTarget{Ref: model.ObjectRef{APIVersion: "trident.netapp.io/v1", Kind: "TridentOrchestrator", Name: "trident"},
 			Ready: []model.FieldMatch{{Path: ".status.status", Value: "Installed"}}}
 		if err := waitTargets(ctx, b, []model.WatchTarget{target}, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+	})
+
+	t.Run("WatchKindBeforeItsCRD", func(t *testing.T) {
+		// The BackupStorageLocation kind does not exist until the velero
+		// release installs its CRDs: the watch must pick it up then.
+		if err := c.StartOperators(ctx, harness.OperatorOptions{Velero: true, SkipCRDs: true, Delay: time.Second}); err != nil {
+			t.Fatal(err)
+		}
+		target := model.WatchTarget{Ref: model.ObjectRef{APIVersion: "velero.io/v1", Kind: "BackupStorageLocation", Namespace: "velero", Name: "default"},
+			Ready: []model.FieldMatch{{Path: ".status.phase", Value: "Available"}}}
+		watched := make(chan error, 1)
+		go func() { watched <- waitTargets(ctx, b, []model.WatchTarget{target}, 2*time.Minute) }()
+		values := map[string]any{
+			"credentials":      map[string]any{"secretContents": map[string]any{"cloud": "[default]\naws_access_key_id=a\naws_secret_access_key=b\n"}},
+			"snapshotsEnabled": false,
+			"configuration": map[string]any{"backupStorageLocation": []any{map[string]any{
+				"name": "default", "provider": "aws", "bucket": "velero", "default": true,
+				"config": map[string]any{"region": "minio", "s3ForcePathStyle": "true", "s3Url": "http://minio.minio.svc:9000"},
+			}}},
+		}
+		time.Sleep(time.Second) // the watch is up and waiting for the kind
+		if _, err := b.Apply(ctx, model.ReleaseSpec{Name: "velero", Namespace: "velero", Timeout: time.Minute, Values: values,
+			Chart: model.ChartSource{Ref: "velero", RepoURL: repo.URL, Version: "12.1.0"}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-watched; err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -198,7 +235,7 @@ func TestKubeBackend(t *testing.T) {
 		// A killed first install: it never deployed, so it is uninstalled.
 		never := *rel
 		never.Name, never.Version, never.Info = "never", 1, &release.Info{Status: release.StatusPendingInstall}
-		never.Manifest = strings.ReplaceAll(rel.Manifest, "small-config", "never-config")
+		never.Manifest = strings.ReplaceAll(rel.Manifest, "small-", "never-")
 		if err := store.Create(&never); err != nil {
 			t.Fatal(err)
 		}
@@ -233,6 +270,19 @@ func TestKubeBackend(t *testing.T) {
 		pvcs, err := c.Client.CoreV1().PersistentVolumeClaims("minio").List(ctx, metav1.ListOptions{})
 		if err != nil || len(pvcs.Items) == 0 {
 			t.Errorf("PVCs after uninstall: %d %v", len(pvcs.Items), err)
+		}
+		// A PVC in the chart's own manifest is kept too; its ConfigMap goes.
+		if err := b.Uninstall(ctx, "recover", "small"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Client.CoreV1().PersistentVolumeClaims("recover").Get(ctx, "small-data", metav1.GetOptions{}); err != nil {
+			t.Errorf("the chart's PVC after uninstall: %v", err)
+		}
+		if _, err := c.Client.CoreV1().ConfigMaps("recover").Get(ctx, "small-config", metav1.GetOptions{}); err == nil {
+			t.Error("the chart's ConfigMap survived uninstall")
+		}
+		if err := b.Uninstall(ctx, "recover", "small"); err != nil {
+			t.Errorf("uninstalling a missing release: %v", err)
 		}
 	})
 

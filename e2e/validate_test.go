@@ -181,8 +181,8 @@ storage:
     install: false
 minio:
   enabled: true
-  zones: 3
-  nodesPerZone: 2
+  zones: 1
+  nodesPerZone: 4
   drivesPerNode: 2
   memoryRequest: 2Gi
   spreadAcrossZones: true
@@ -350,20 +350,22 @@ func TestValidateCorrectAnswersAllOK(t *testing.T) {
 
 // TestValidateFourFails: a wrong LDAP bind password, a TLS Secret for another
 // domain, an existing StorageClass that is EBS-backed (gp3) while the
-// answers claim ReadWriteMany for 2 replicas, and 4 MinIO zones on a
-// 3-zone cluster give exactly four fails, on their keys.
+// answers claim ReadWriteMany for 2 replicas, and 2 MinIO pools of 4 pods
+// on a 3-zone cluster (the even spread can put 3 pods of one pool in one
+// zone, more than the 2 a pool survives) give exactly four fails, on their
+// keys.
 func TestValidateFourFails(t *testing.T) {
 	w := theWorld(t)
 	y := edit(t, w.correctAnswers(),
 		"bindPassword: env:E2E_LDAP_BIND_PASSWORD", "bindPassword: env:E2E_LDAP_WRONG_PASSWORD",
 		"secretName: "+e2eTLSSecret, "secretName: "+e2eOtherSecret,
 		"provider: trident\n  storageClass: ontap-nas", "provider: existing\n  storageClass: gp3",
-		"zones: 3", "zones: 4",
+		"zones: 1", "zones: 2",
 	)
 	a := load(t, y)
 	fs := validate(context.Background(), a, newEnv(t, a, e2eTimeout))
 	got := keysAt(fs, steps.Fail)
-	want := []string{"harbor.replicas", "ldap.bindPassword", "minio.zones", "tls.secretName"}
+	want := []string{"harbor.replicas", "ldap.bindPassword", "minio.spreadAcrossZones", "tls.secretName"}
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("fails on %v, want exactly %v:\n%s", got, want, dump(fs))
 	} else {
@@ -382,7 +384,7 @@ func TestValidateRegistryOnEBSFilesystem(t *testing.T) {
 	w := theWorld(t)
 	y := edit(t, w.correctAnswers(),
 		"provider: trident\n  storageClass: ontap-nas", "provider: existing\n  storageClass: gp3",
-		"  enabled: true\n  zones: 3", "  enabled: false\n  zones: 3",
+		"  enabled: true\n  zones: 1", "  enabled: false\n  zones: 1",
 		"backup:\n  enabled: true", "backup:\n  enabled: false",
 	)
 	a := load(t, y)

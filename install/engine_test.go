@@ -487,4 +487,27 @@ func TestStallInsideHelmCancelsIt(t *testing.T) {
 	if len(rec.of(ObjectProgress)) == 0 {
 		t.Error("no progress shown while Helm ran")
 	}
+	// The manifest's objects, reported by OnStart, are watched at once.
+	f = newFake()
+	f.block["harbor"] = make(chan struct{})
+	f.manifest["harbor"] = []model.ObjectRef{{APIVersion: "apps/v1", Kind: "StatefulSet", Namespace: "harbor", Name: "harbor-redis"}}
+	f.watch["harbor-redis"] = []model.ObjectStatus{{State: model.InProgress, Ready: 0, Desired: 1}}
+	rec = recorder{}
+	New(f, Options{StallAfter: 200 * time.Millisecond, BundleDir: t.TempDir()}).Run(context.Background(), &render.Plan{Releases: []render.Release{rel("harbor")}}, rec.sink)
+	seen := false
+	for _, e := range rec.of(ObjectProgress) {
+		seen = seen || e.Object.Name == "harbor-redis"
+	}
+	if !seen {
+		t.Error("objects reported by OnStart were not watched while Helm ran")
+	}
+}
+
+func TestWatchTargetsHooks(t *testing.T) {
+	r := rel("minio")
+	ts := WatchTargets(&r, []model.ObjectRef{{APIVersion: "v1", Kind: "ConfigMap", Name: "c"}, {APIVersion: "v1", Kind: "PersistentVolumeClaim", Name: "data"}},
+		model.ObjectRef{APIVersion: "batch/v1", Kind: "Job", Name: "minio-post-job"})
+	if len(ts) != 3 || ts[1].Ref.Namespace != "minio" || !ts[2].Hook || !ts[2].Optional {
+		t.Errorf("targets %+v", ts)
+	}
 }

@@ -165,6 +165,9 @@ func (f *fakeBackend) Apply(ctx context.Context, spec model.ReleaseSpec) (*model
 		f.active--
 		f.mu.Unlock()
 	}()
+	if spec.OnStart != nil {
+		spec.OnStart(model.ReleaseResult{Revision: 1, Objects: f.manifest[spec.Name]})
+	}
 	if block != nil {
 		close(block)
 		<-ctx.Done()

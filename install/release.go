@@ -135,7 +135,13 @@ func (r *run) applyAndWait(ctx context.Context, rel *render.Release, spec model.
 	started := make(chan model.ReleaseResult, 1)
 	ap := &applying{
 		what: "helm " + string(act), done: done, started: started, cancel: cancel,
-		targets: func(res model.ReleaseResult) []model.WatchTarget { return WatchTargets(rel, res.Objects) },
+		targets: func(res model.ReleaseResult) []model.WatchTarget { return WatchTargets(rel, res.Objects, res.Hooks...) },
+	}
+	spec.OnStart = func(res model.ReleaseResult) {
+		select {
+		case started <- res:
+		default:
+		}
 	}
 	go func() {
 		res, err := r.e.b.Apply(actx, spec)
@@ -198,9 +204,10 @@ func matches(in []render.FieldMatch) []model.FieldMatch {
 var watchedKinds = map[string]bool{"Deployment": true, "StatefulSet": true, "DaemonSet": true, "Job": true, "PersistentVolumeClaim": true}
 
 // WatchTargets are what a release waits on: the workloads, Jobs and PVCs
-// of its manifest, plus the plan's Waits (hook Jobs, custom resources with
-// field matches), a Wait taking the place of the same object's entry.
-func WatchTargets(rel *render.Release, objects []model.ObjectRef) []model.WatchTarget {
+// of its manifest, its hook Jobs (done when Helm deleted them), plus the
+// plan's Waits (custom resources with field matches), a Wait taking the
+// place of the same object's entry.
+func WatchTargets(rel *render.Release, objects []model.ObjectRef, hooks ...model.ObjectRef) []model.WatchTarget {
 	var out []model.WatchTarget
 	seen := map[model.ObjectRef]bool{}
 	for _, w := range rel.Waits {
@@ -224,6 +231,20 @@ func WatchTargets(rel *render.Release, objects []model.ObjectRef) []model.WatchT
 		}
 		seen[ref] = true
 		out = append(out, model.WatchTarget{Ref: ref})
+	}
+	// Hook Jobs: Helm deletes them on success, so absence counts.
+	for _, ref := range hooks {
+		if ref.Kind != "Job" {
+			continue
+		}
+		if ref.Namespace == "" {
+			ref.Namespace = rel.Namespace
+		}
+		if seen[ref] {
+			continue
+		}
+		seen[ref] = true
+		out = append(out, model.WatchTarget{Ref: ref, Hook: true, Optional: true})
 	}
 	return out
 }

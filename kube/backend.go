@@ -43,8 +43,7 @@ type BackendOptions struct {
 // structurally (kube does not import install; kube_test checks the fit).
 // It is safe for concurrent use: the engine runs releases side by side.
 type Backend struct {
-	client *Client
-	opts   BackendOptions
+	opts BackendOptions
 	// cs and dyn bound each request by RequestTimeout; watchCS and
 	// watchDyn have no client-side timeout (watches and Helm's hook waits
 	// are long requests) and are bounded by their contexts.
@@ -85,7 +84,7 @@ func NewBackend(client *Client, opts BackendOptions) (*Backend, error) {
 	if opts.HelmDriver != "secret" && opts.HelmDriver != "secrets" {
 		return nil, fmt.Errorf("kube backend: Helm storage driver %q is not supported (use secret)", opts.HelmDriver)
 	}
-	b := &Backend{client: client, opts: opts, cs: client.Clientset, dyn: client.Dynamic,
+	b := &Backend{opts: opts, cs: client.Clientset, dyn: client.Dynamic,
 		watchCS: client.Clientset, watchDyn: client.Dynamic}
 	if client.Config != nil {
 		var err error
@@ -127,4 +126,16 @@ func clientsFor(base *rest.Config, timeout time.Duration) (kubernetes.Interface,
 		return nil, nil, fmt.Errorf("kube backend: dynamic client: %w", err)
 	}
 	return cs, dyn, nil
+}
+
+// ConnectBackend connects to a cluster the way Connect does (kubeconfig
+// path or KUBECONFIG or ~/.kube/config, and a context; "" for the current
+// one) and returns a Backend on it: the CLI's one call. Errors are Connect's
+// (*ConfigError names the answer at fault).
+func ConnectBackend(kubeconfig, kubeContext string, timeout time.Duration, opts BackendOptions) (*Backend, error) {
+	c, err := Connect(kubeconfig, kubeContext, timeout)
+	if err != nil {
+		return nil, err
+	}
+	return NewBackend(c, opts)
 }

@@ -9,7 +9,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/harbor-installer/harbor-installer/kube/model"
 )
@@ -26,8 +25,12 @@ const logTailLines = 10
 //     as on kwok's fake nodes, and are then left out), config errors;
 //  2. a Pending PVC with its latest Warning event (ProvisioningFailed);
 //  3. a Pending pod with its latest Warning event (FailedScheduling);
-//  4. a failed Job's condition;
-//  5. a running pod that is not Ready, with its latest Warning (Unhealthy).
+//  4. a failed Job's condition, a custom resource whose Failed match
+//     holds, a workload whose controller cannot create pods (FailedCreate
+//     on it or its ReplicaSet);
+//  5. a running pod that is not Ready, with its latest Warning (Unhealthy);
+//  6. a custom resource still short of its Ready matches, with its
+//     status message or latest Warning.
 //
 // Secrets are never read.
 func (b *Backend) Blocker(ctx context.Context, targets []model.WatchTarget) (*model.Blocker, error) {
@@ -45,6 +48,13 @@ func (b *Backend) Blocker(ctx context.Context, targets []model.WatchTarget) (*mo
 		}
 		if c != nil && (best == nil || c.rank < best.rank) {
 			best = c
+		}
+	}
+	for _, t := range targets {
+		if t.Ref.Namespace == "" { // cluster-scoped custom resources
+			if c := b.targetBlocker(ctx, t, nil); c != nil && (best == nil || c.rank < best.rank) {
+				best = c
+			}
 		}
 	}
 	if best == nil {
@@ -130,6 +140,11 @@ func (b *Backend) namespaceBlocker(ctx context.Context, ns string, targets []mod
 	}
 	for _, j := range jobs {
 		consider(jobBlocker(j))
+	}
+	for _, t := range targets {
+		if t.Ref.Namespace == ns {
+			consider(b.targetBlocker(ctx, t, warnings))
+		}
 	}
 	if best != nil && best.logs != nil {
 		best.logs.namespace = ns
@@ -218,94 +233,6 @@ func podCondition(p *corev1.Pod, t corev1.PodConditionType) *corev1.PodCondition
 		}
 	}
 	return nil
-}
-
-// targetSelectors reads the targets of a namespace: the pod selectors of
-// workloads, the Jobs (their pods carry the job-name label), and plain
-// names (Pods and PVCs named directly).
-func (b *Backend) targetSelectors(ctx context.Context, ns string, targets []model.WatchTarget) ([]labels.Selector, []*unstructured.Unstructured, map[string]bool) {
-	var sels []labels.Selector
-	var jobs []*unstructured.Unstructured
-	names := map[string]bool{}
-	for _, t := range targets {
-		if t.Ref.Namespace != ns {
-			continue
-		}
-		switch t.Ref.Kind {
-		case "Pod", "PersistentVolumeClaim":
-			names[t.Ref.Name] = true
-			continue
-		case "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job":
-		default:
-			continue
-		}
-		ri, err := b.resourceFor(t.Ref)
-		if err != nil {
-			continue
-		}
-		u, err := ri.Get(ctx, t.Ref.Name, metav1.GetOptions{})
-		if err != nil {
-			continue
-		}
-		if t.Ref.Kind == "Job" {
-			jobs = append(jobs, u)
-		}
-		sel, ok, _ := unstructured.NestedMap(u.Object, "spec", "selector")
-		if !ok {
-			continue
-		}
-		var ls metav1.LabelSelector
-		if err := fromUnstructured(sel, &ls); err != nil {
-			continue
-		}
-		if s, err := metav1.LabelSelectorAsSelector(&ls); err == nil && !s.Empty() {
-			sels = append(sels, s)
-		}
-		// A StatefulSet's claims are named <template>-<name>-<ordinal>; its
-		// pods mount them, so they are found through the pods.
-	}
-	return sels, jobs, names
-}
-
-func matchesAny(l map[string]string, sels []labels.Selector) bool {
-	for _, s := range sels {
-		if s.Matches(labels.Set(l)) {
-			return true
-		}
-	}
-	return false
-}
-
-func ownedByJob(p *corev1.Pod, jobs []*unstructured.Unstructured) bool {
-	for _, o := range p.OwnerReferences {
-		if o.Kind != "Job" {
-			continue
-		}
-		for _, j := range jobs {
-			if j.GetUID() == o.UID {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// eventKey is an event's involved object.
-type eventKey struct{ kind, name string }
-
-// latestWarnings keeps the newest Warning event per involved object.
-func latestWarnings(evs []corev1.Event) map[eventKey]corev1.Event {
-	out := map[eventKey]corev1.Event{}
-	for _, e := range evs {
-		if e.Type != corev1.EventTypeWarning {
-			continue
-		}
-		k := eventKey{e.InvolvedObject.Kind, e.InvolvedObject.Name}
-		if old, ok := out[k]; !ok || eventTime(e).After(eventTime(old)) {
-			out[k] = e
-		}
-	}
-	return out
 }
 
 // oneLine folds a message to one line for a blocker.

@@ -81,6 +81,17 @@ func TestBlocker(t *testing.T) {
 		want:    "Pod jobservice-1 CrashLoopBackOff: container app: back-off pulling",
 		logs:    true,
 	}, {
+		name:    "replica set cannot create pods",
+		typed:   []runtime.Object{warning("ReplicaSet", "core-7c9", "FailedCreate", "pods \"core-7c9-\" is forbidden: exceeded quota", t0)},
+		targets: []model.WatchTarget{target("Deployment", "core")},
+		want:    "Deployment core NoPods: FailedCreate pods \"core-7c9-\" is forbidden: exceeded quota",
+	}, {
+		name: "backup location unavailable",
+		targets: []model.WatchTarget{{Ref: model.ObjectRef{APIVersion: "velero.io/v1", Kind: "BackupStorageLocation", Namespace: "harbor", Name: "default"},
+			Ready:  []model.FieldMatch{{Path: ".status.phase", Value: "Available"}},
+			Failed: []model.FieldMatch{{Path: ".status.phase", Value: "Unavailable"}}}},
+		want: "BackupStorageLocation default failed: status.phase is Unavailable (bucket velero does not exist)",
+	}, {
 		name:    "healthy",
 		typed:   []runtime.Object{&corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "core-1", Namespace: "harbor", Labels: map[string]string{"app": "core"}}, Status: corev1.PodStatus{Phase: corev1.PodRunning}}},
 		targets: []model.WatchTarget{target("Deployment", "core")},
@@ -89,7 +100,10 @@ func TestBlocker(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			b, _, _ := fakeBackend(t, c.typed,
 				workload("Deployment", "core", "core"), workload("Deployment", "registry", "registry"),
-				workload("StatefulSet", "db", "db"), workload("Deployment", "jobservice", "jobservice"))
+				workload("StatefulSet", "db", "db"), workload("Deployment", "jobservice", "jobservice"),
+				&unstructured.Unstructured{Object: map[string]any{"apiVersion": "velero.io/v1", "kind": "BackupStorageLocation",
+					"metadata": map[string]any{"name": "default", "namespace": "harbor"},
+					"status":   map[string]any{"phase": "Unavailable", "message": "bucket velero does not exist"}}})
 			got, err := b.Blocker(context.Background(), c.targets)
 			if err != nil {
 				t.Fatal(err)

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 )
 
 // eventTime is when an event last happened: the newest of its series,
@@ -54,6 +53,20 @@ func (b *Backend) logTail(ctx context.Context, namespace, pod, container string,
 	return out
 }
 
-func fromUnstructured(m map[string]any, into any) error {
-	return runtime.DefaultUnstructuredConverter.FromUnstructured(m, into)
+// eventKey is an event's involved object.
+type eventKey struct{ kind, name string }
+
+// latestWarnings keeps the newest Warning event per involved object.
+func latestWarnings(evs []corev1.Event) map[eventKey]corev1.Event {
+	out := map[eventKey]corev1.Event{}
+	for _, e := range evs {
+		if e.Type != corev1.EventTypeWarning {
+			continue
+		}
+		k := eventKey{e.InvolvedObject.Kind, e.InvolvedObject.Name}
+		if old, ok := out[k]; !ok || eventTime(e).After(eventTime(old)) {
+			out[k] = e
+		}
+	}
+	return out
 }

@@ -14,6 +14,7 @@ import (
 	helmkube "helm.sh/helm/v3/pkg/kube"
 	"helm.sh/helm/v3/pkg/registry"
 	"helm.sh/helm/v3/pkg/release"
+	"helm.sh/helm/v3/pkg/repo"
 	"helm.sh/helm/v3/pkg/storage"
 	"helm.sh/helm/v3/pkg/storage/driver"
 
@@ -39,7 +40,7 @@ func (b *Backend) actionConfig(namespace string, stop context.Context, keepPVCs 
 	if b.cfg == nil {
 		return nil, errNoRESTConfig
 	}
-	getter := &configGetter{cfg: b.cfg, disco: b.disco, mapper: b.mapper, namespace: namespace}
+	getter := &configGetter{cfg: b.cfg, disco: b.disco, mapper: &freshMapper{inner: b.mapper, reset: b.resetMapper}, namespace: namespace}
 	kc := helmkube.New(getter)
 	kc.Namespace = namespace
 	kc.Log = b.opts.Logf
@@ -118,6 +119,9 @@ func (b *Backend) loadChart(src model.ChartSource) (*chart.Chart, *registry.Clie
 	if src.Ref == "" {
 		return nil, nil, errors.New("no chart given (chart ref is empty)")
 	}
+	// One chart fetch at a time: Helm writes repository indexes and
+	// downloaded charts to fixed names in its cache, and two releases from
+	// one repository fetched side by side would write the same files.
 	b.helmMu.Lock()
 	defer b.helmMu.Unlock()
 	settings := helmSettings()
@@ -129,6 +133,12 @@ func (b *Backend) loadChart(src model.ChartSource) (*chart.Chart, *registry.Clie
 	locator.Version = src.Version
 	locator.RepoURL = src.RepoURL
 	locator.PlainHTTP = src.PlainHTTP
+	if e := repoEntry(settings.RepositoryConfig, src.RepoURL); e != nil {
+		// `helm repo add --username ... --ca-file ...` saved how to reach it.
+		locator.Username, locator.Password = e.Username, e.Password
+		locator.CertFile, locator.KeyFile, locator.CaFile = e.CertFile, e.KeyFile, e.CAFile
+		locator.InsecureSkipTLSverify, locator.PassCredentialsAll = e.InsecureSkipTLSverify, e.PassCredentialsAll
+	}
 	path, err := locator.LocateChart(src.Ref, settings)
 	if err != nil {
 		return nil, nil, fmt.Errorf("locate chart %s: %w", chartString(src), err)
@@ -146,4 +156,24 @@ func (b *Backend) loadChart(src model.ChartSource) (*chart.Chart, *registry.Clie
 		return nil, nil, fmt.Errorf("chart %s is version %s, not the %s asked for", src.Ref, ch.Metadata.Version, src.Version)
 	}
 	return ch, reg, nil
+}
+
+// repoEntry finds the repository a user added with `helm repo add` for
+// url in HELM_REPOSITORY_CONFIG (nil when none or no file): its
+// credentials and TLS files apply to charts fetched from that URL.
+func repoEntry(repoConfig, url string) *repo.Entry {
+	if url == "" {
+		return nil
+	}
+	f, err := repo.LoadFile(repoConfig)
+	if err != nil {
+		return nil
+	}
+	want := strings.TrimSuffix(url, "/")
+	for _, e := range f.Repositories {
+		if e != nil && strings.TrimSuffix(e.URL, "/") == want {
+			return e
+		}
+	}
+	return nil
 }

@@ -5,10 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
+	"time"
 
 	"helm.sh/helm/v3/pkg/action"
 	"helm.sh/helm/v3/pkg/chart"
+	"helm.sh/helm/v3/pkg/chartutil"
 	"helm.sh/helm/v3/pkg/release"
 
 	"github.com/harbor-installer/harbor-installer/kube/model"
@@ -16,6 +19,29 @@ import (
 
 // maxHistory keeps as many revisions as the helm CLI does by default.
 const maxHistory = 10
+
+// stopGrace is how long an interrupted action may take to return.
+const stopGrace = 30 * time.Second
+
+// waitStopped waits for an action's goroutine to end (done closed); when
+// ctx ends first it pulls the stop switch and waits up to stopGrace more.
+// It reports whether the action ended.
+func waitStopped(ctx context.Context, done <-chan struct{}, stop func()) bool {
+	select {
+	case <-done:
+		return true
+	case <-ctx.Done():
+	}
+	stop()
+	t := time.NewTimer(stopGrace)
+	defer t.Stop()
+	select {
+	case <-done:
+		return true
+	case <-t.C:
+		return false
+	}
+}
 
 // Apply installs (action.Install) or upgrades (action.Upgrade, when
 // spec.Upgrade) a release without waiting for readiness: the engine watches
@@ -34,12 +60,14 @@ const maxHistory = 10
 // never cancelled, on a kube client with a stop switch: when ctx ends, every
 // further create or update Helm attempts fails with "interrupted", a hook
 // wait in progress ends, and Helm takes its normal failure path, storing the
-// revision as failed. Apply waits for the action to return (one in-flight
-// request at most, each bounded by the request timeout), then reads the
-// latest revision back and, should it still be pending (Helm could not
-// record the failure), stores it as failed itself. The error wraps
-// ctx.Err(). Objects Helm created before the stop stay; the next run
-// upgrades the failed release.
+// revision as failed. Apply waits for the action to return (only the
+// cluster call in progress finishes: normally well under a second), then
+// reads the latest revision back and, should it still be pending (Helm
+// could not record the failure), stores it as failed itself. The error
+// wraps ctx.Err(). Objects Helm created before the stop stay; the next run
+// upgrades the failed release. Only if Helm has not returned within
+// stopGrace (an API server that stopped answering) does Apply give up
+// waiting and say that the release may stay pending (Recover repairs it).
 func (b *Backend) Apply(ctx context.Context, spec model.ReleaseSpec) (*model.ReleaseResult, error) {
 	if spec.Name == "" || spec.Namespace == "" {
 		return nil, fmt.Errorf("apply release: name and namespace are required (got %q in %q)", spec.Name, spec.Namespace)
@@ -89,11 +117,8 @@ func (b *Backend) Apply(ctx context.Context, spec model.ReleaseSpec) (*model.Rel
 		defer close(done)
 		rel, err = b.runAction(cfg, spec, ch, vals)
 	}()
-	select {
-	case <-done:
-	case <-ctx.Done():
-		stop()
-		<-done
+	if !waitStopped(ctx, done, stop) {
+		return nil, fail(fmt.Errorf("%w, and Helm did not stop within %s; the release may stay pending: run again with --recover", ctx.Err(), stopGrace))
 	}
 	interrupted := ctx.Err() != nil
 	if (err != nil || interrupted) && !spec.DryRun {
@@ -136,10 +161,44 @@ func (b *Backend) runAction(cfg *action.Configuration, spec model.ReleaseSpec, c
 	in.ReleaseName = spec.Name
 	in.Timeout = spec.Timeout
 	in.CreateNamespace = true
-	if spec.DryRun {
-		in.DryRun, in.DryRunOption = true, "server"
+	if !spec.DryRun {
+		return in.RunWithContext(context.Background(), ch, vals)
+	}
+	in.DryRun, in.DryRunOption = true, "server"
+	rel, err := in.RunWithContext(context.Background(), ch, vals)
+	if err != nil && isUnknownKind(err) {
+		// A chart whose templates use the kinds of its own crds/ (the
+		// Trident operator's TridentOrchestrator) cannot be checked against
+		// a cluster that lacks those CRDs yet: a dry run installs nothing.
+		// Render it as `helm template` would, with the cluster's version
+		// and API versions, instead.
+		return b.renderClientSide(cfg, spec, ch, vals)
+	}
+	return rel, err
+}
+
+// renderClientSide renders an install without checking objects against
+// the cluster (Helm's client-only mode), with the cluster's capabilities.
+func (b *Backend) renderClientSide(cfg *action.Configuration, spec model.ReleaseSpec, ch *chart.Chart, vals map[string]any) (*release.Release, error) {
+	in := action.NewInstall(cfg)
+	in.Namespace, in.ReleaseName = spec.Namespace, spec.Name
+	in.DryRun, in.ClientOnly, in.Replace = true, true, true
+	if v, err := b.cs.Discovery().ServerVersion(); err == nil {
+		if kv, err := chartutil.ParseKubeVersion(v.GitVersion); err == nil {
+			in.KubeVersion = kv
+		}
+	}
+	if vs, err := action.GetVersionSet(b.disco); err == nil {
+		in.APIVersions = vs
 	}
 	return in.RunWithContext(context.Background(), ch, vals)
+}
+
+// isUnknownKind reports Helm's error for a manifest kind the cluster does
+// not serve.
+func isUnknownKind(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "resource mapping not found") || strings.Contains(s, "no matches for kind")
 }
 
 // copyValues deep-copies the values through JSON, the form Helm stores

@@ -122,11 +122,8 @@ func (b *Backend) runStoppable(ctx context.Context, namespace string, keepPVCs b
 		defer close(done)
 		err = run(cfg)
 	}()
-	select {
-	case <-done:
-	case <-ctx.Done():
-		stop()
-		<-done
+	if !waitStopped(ctx, done, stop) {
+		return fmt.Errorf("%w, and Helm did not stop within %s; the release may stay pending: run again with --recover", ctx.Err(), stopGrace)
 	}
 	if ctx.Err() != nil || err != nil {
 		if _, serr := settle(cfg.Releases, name, verb+" interrupted or failed; marked failed by harbor-installer"); serr != nil {

@@ -2,6 +2,7 @@ package kube
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -68,5 +69,13 @@ func TestApplySecretLabelsAndReadBack(t *testing.T) {
 	}
 	if _, found, err := b.GetSecret(ctx, "harbor", "harbor-admin"); found || err != nil {
 		t.Errorf("after delete: found %v err %v", found, err)
+	}
+}
+
+func TestConnectBackendNamesTheKubeconfig(t *testing.T) {
+	_, err := ConnectBackend(t.TempDir()+"/missing", "", 0, BackendOptions{})
+	var ce *ConfigError
+	if !errors.As(err, &ce) || ce.Field != "kubeconfig" {
+		t.Fatalf("error %v, want a ConfigError about the kubeconfig", err)
 	}
 }

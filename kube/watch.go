@@ -49,7 +49,6 @@ type watcher struct {
 	mu      sync.Mutex
 	started bool
 	states  []watchState
-	crd     bool
 }
 
 func (w *watcher) run(ctx context.Context) error {

@@ -153,6 +153,18 @@ func addHarbor(p *Plan, a *answers.Answers) error {
 		comps[c] = m
 	}
 	core := comps["core"]
+	// A pinned token key pair: without core.secretName the chart makes a
+	// new one on every upgrade, and every login token becomes invalid.
+	token := full + "-core-token"
+	p.Secrets = append(p.Secrets, Secret{
+		Name: token, Namespace: ns, Type: "kubernetes.io/tls",
+		Purpose: "harbor core.secretName (token service key pair, kept across upgrades)",
+		Keys: []SecretKey{
+			{Key: "tls.crt", From: Source{Kind: FromKeyPair, Part: "cert", CommonName: "harbor-token-ca"}},
+			{Key: "tls.key", From: Source{Kind: FromKeyPair, Part: "key", CommonName: "harbor-token-ca"}},
+		},
+	})
+	core["secretName"] = token
 	core["existingSecret"] = internal
 	core["existingXsrfSecret"] = internal
 	core["existingXsrfSecretKey"] = "CSRF_KEY"
@@ -173,9 +185,7 @@ func addHarbor(p *Plan, a *answers.Answers) error {
 	// LDAP: CONFIG_OVERWRITE_JSON from a Secret, so the bind password never
 	// reaches values; core.configureUserSettings stays empty.
 	if a.LDAP.Enabled {
-		if err := addHarborLDAP(p, a, core, full); err != nil {
-			return err
-		}
+		addHarborLDAP(p, a, core, full)
 	}
 
 	// Persistence.
@@ -185,27 +195,32 @@ func addHarbor(p *Plan, a *answers.Answers) error {
 	}
 	claims := map[string]any{}
 	blob := a.BlobStore()
+	rwo := false // a registry or jobservice volume is ReadWriteOnce
 	if blob == "filesystem" {
+		// On a ReadWriteMany class the claim is ReadWriteMany, so a rolling
+		// update can mount it twice. More than one registry replica on a
+		// ReadWriteOnce class is a field-check failure (harbor.replicas);
+		// render what is asked.
 		mode := "ReadWriteOnce"
-		if n := h.Replicas.Of("registry"); n > 1 {
-			if !rwx {
-				return fmt.Errorf("harbor.replicas: %d registry replicas share one filesystem volume, which needs a ReadWriteMany class but storage.storageClass gives %s — use 1 registry replica, minio.enabled or s3", n, a.AccessMode())
-			}
+		if rwx || h.Replicas.Of("registry") > 1 {
 			mode = "ReadWriteMany"
 		}
+		rwo = mode == "ReadWriteOnce"
 		claims["registry"] = pvc(h.Volumes.Registry, mode)
 	}
 	job := comps["jobservice"]
 	if rwx {
-		mode := "ReadWriteOnce"
-		if h.Replicas.Of("jobservice") > 1 {
-			mode = "ReadWriteMany"
-		}
 		job["jobLoggers"] = []any{"file"}
-		claims["jobservice"] = map[string]any{"jobLog": pvc(h.Volumes.JobLog, mode)}
+		claims["jobservice"] = map[string]any{"jobLog": pvc(h.Volumes.JobLog, "ReadWriteMany")}
 	} else {
 		// No shared volume for job logs: keep them in the database.
 		job["jobLoggers"] = []any{"database"}
+	}
+	if rwo {
+		// A rolling update would start the new pod while the old one holds
+		// the volume, and hang on Multi-Attach when it lands on another
+		// node; the chart's values advise Recreate for this case.
+		v["updateStrategy"] = map[string]any{"type": "Recreate"}
 	}
 	if h.Database.Type != "external" {
 		claims["database"] = pvc(h.Volumes.Database, "ReadWriteOnce")
@@ -221,20 +236,57 @@ func addHarbor(p *Plan, a *answers.Answers) error {
 		"resourcePolicy":        "keep",
 		"persistentVolumeClaim": claims,
 	}
-	store, err := harborImageStorage(p, a, full)
-	if err != nil {
-		return err
+	bundle := harborCABundle(p, a, full)
+	if bundle != "" {
+		v["caBundleSecretName"] = bundle
 	}
+	store, s3Creds := harborImageStorage(p, a, full, bundle)
 	persistence["imageChartStorage"] = store
 	v["persistence"] = persistence
 
-	if err := harborDatabase(p, a, v, full); err != nil {
-		return err
-	}
-	if err := harborRedis(p, a, v, full); err != nil {
-		return err
-	}
+	dbSecret := harborDatabase(p, a, v, full)
+	harborRedis(p, a, v, full)
 	v["metrics"] = map[string]any{"enabled": h.Metrics}
+	if h.Metrics {
+		v["exporter"] = map[string]any{}
+	}
+
+	// Pods that read installer Secrets roll when one changes.
+	sec := func(names ...string) []string {
+		var out []string
+		for _, n := range names {
+			if n != "" {
+				out = append(out, ns+"/"+n)
+			}
+		}
+		return out
+	}
+	tlsSecret := ""
+	if a.TLS.Mode == "files" {
+		tlsSecret = a.TLS.SecretName // core serves it as the CA download
+	}
+	ldapSecret := ""
+	if a.LDAP.Enabled {
+		ldapSecret = full + "-ldap-config"
+	}
+	rollouts := []SecretRollout{
+		{Path: "core.podAnnotations", Secrets: sec(internal, admin, token, ldapSecret, dbSecret, bundle, tlsSecret)},
+		{Path: "jobservice.podAnnotations", Secrets: sec(internal, bundle)},
+		{Path: "registry.podAnnotations", Secrets: sec(internal, s3Creds, bundle)},
+	}
+	if h.Metrics {
+		rollouts = append(rollouts, SecretRollout{Path: "exporter.podAnnotations", Secrets: sec(admin, dbSecret, bundle)})
+	}
+	if h.Trivy && bundle != "" {
+		rollouts = append(rollouts, SecretRollout{Path: "trivy.podAnnotations", Secrets: sec(bundle)})
+	}
+	for _, r := range rollouts {
+		comp := strings.TrimSuffix(r.Path, ".podAnnotations")
+		m, _ := v[comp].(map[string]any)
+		if _, ok := m["podAnnotations"]; !ok {
+			m["podAnnotations"] = map[string]any{}
+		}
+	}
 
 	waits := []Wait{}
 	for _, c := range []string{"core", "portal", "registry", "jobservice"} {
@@ -252,8 +304,65 @@ func addHarbor(p *Plan, a *answers.Answers) error {
 	if h.Redis.Type != "external" {
 		waits = append(waits, workload("StatefulSet", full+"-redis", ns))
 	}
-	p.addRelease(Release{Name: h.ReleaseName, Namespace: ns, Chart: a.Charts.Harbor, Values: v, Waits: waits})
+	p.addRelease(Release{Name: h.ReleaseName, Namespace: ns, Chart: a.Charts.Harbor, Values: v, Waits: waits, SecretRollouts: rollouts})
 	return nil
+}
+
+// harborCABundle creates the Secret for the chart's caBundleSecretName
+// from every CA file the checks verified with, so that Harbor trusts what
+// validate trusted: each Harbor component mounts its key ca.crt as
+// /harbor_cust_cert/custom-ca.crt, which the images add to the system
+// trust store at start (LDAP, an S3 endpoint, PostgreSQL with sslmode
+// verify-ca/verify-full, the old registry of a migration). It returns the
+// Secret's name, or "" when there is no private CA.
+func harborCABundle(p *Plan, a *answers.Answers, full string) string {
+	type caFile struct{ answer, path string }
+	var files []caFile
+	add := func(answer, path string) {
+		if path == "" {
+			return
+		}
+		for _, f := range files {
+			if f.path == path {
+				return
+			}
+		}
+		files = append(files, caFile{answer, path})
+	}
+	if a.LDAP.Enabled {
+		add("ldap.caFile", a.LDAP.CAFile)
+	}
+	if a.BlobStore() == "s3" {
+		add("s3.caFile", a.S3.CAFile)
+	}
+	if a.Harbor.Database.Type == "external" {
+		add("harbor.database.caFile", a.Harbor.Database.CAFile)
+	}
+	if a.Migration.Enabled {
+		add("migration.source.caFile", a.Migration.Source.CAFile)
+	}
+	if len(files) == 0 {
+		return ""
+	}
+	var answersUsed []string
+	src := Source{Kind: FromTemplate, Inputs: map[string]Source{}}
+	for i, f := range files {
+		in := fmt.Sprintf("ca%d", i)
+		src.Inputs[in] = Source{Kind: FromFile, Answer: f.answer, Path: f.path}
+		// A newline between files, in case one lacks its last.
+		src.Template += "{{." + in + "}}\n"
+		answersUsed = append(answersUsed, f.answer)
+	}
+	if len(files) == 1 {
+		src = src.Inputs["ca0"]
+	}
+	name := full + "-ca-bundle"
+	p.Secrets = append(p.Secrets, Secret{
+		Name: name, Namespace: a.Harbor.Namespace, Type: "Opaque",
+		Purpose: "harbor caBundleSecretName (CA certificates of " + strings.Join(answersUsed, ", ") + ")",
+		Keys:    []SecretKey{{Key: "ca.crt", From: src}},
+	})
+	return name
 }
 
 // harborRegistryUser is the registry's internal basic-auth user; its
@@ -269,11 +378,11 @@ func workload(kind, name, ns string) Wait {
 	return Wait{APIVersion: api, Kind: kind, Name: name, Namespace: ns}
 }
 
-func harborImageStorage(p *Plan, a *answers.Answers, full string) (map[string]any, error) {
+// harborImageStorage returns persistence.imageChartStorage and the name of
+// the S3 credentials Secret it reads, if any.
+func harborImageStorage(p *Plan, a *answers.Answers, full, bundle string) (map[string]any, string) {
 	ns := a.Harbor.Namespace
 	switch a.BlobStore() {
-	case "filesystem":
-		return map[string]any{"type": "filesystem"}, nil
 	case "minio":
 		creds := full + "-s3-credentials"
 		p.Secrets = append(p.Secrets, Secret{
@@ -294,14 +403,8 @@ func harborImageStorage(p *Plan, a *answers.Answers, full string) (map[string]an
 				"regionendpoint": a.MinIOEndpoint(),
 				"existingSecret": creds,
 			},
-		}, nil
+		}, creds
 	case "s3":
-		if a.S3.Bucket == "" {
-			return nil, fmt.Errorf("s3.bucket: empty — name the bucket for Harbor's blobs")
-		}
-		if a.S3.Endpoint != "" && !strings.Contains(a.S3.Endpoint, "://") {
-			return nil, fmt.Errorf("s3.endpoint: %q has no scheme — write https://host:port (without it the registry hangs)", a.S3.Endpoint)
-		}
 		creds := full + "-s3-credentials"
 		p.Secrets = append(p.Secrets, Secret{
 			Name: creds, Namespace: ns, Type: "Opaque",
@@ -321,17 +424,13 @@ func harborImageStorage(p *Plan, a *answers.Answers, full string) (map[string]an
 		}
 		store := map[string]any{"type": "s3", "disableredirect": a.S3.DisableRedirect, "s3": s3}
 		if a.S3.CAFile != "" {
-			ca := full + "-s3-ca"
-			p.Secrets = append(p.Secrets, Secret{
-				Name: ca, Namespace: ns, Type: "Opaque",
-				Purpose: "harbor persistence.imageChartStorage.caBundleSecretName",
-				Keys:    []SecretKey{{Key: "ca.crt", From: Source{Kind: FromFile, Answer: "s3.caFile", Path: a.S3.CAFile}}},
-			})
-			store["caBundleSecretName"] = ca
+			// The bundle holds s3.caFile (harborCABundle); the registry's
+			// storage driver reads this one.
+			store["caBundleSecretName"] = bundle
 		}
-		return store, nil
+		return store, creds
 	}
-	return nil, fmt.Errorf("unknown blob store %q", a.BlobStore())
+	return map[string]any{"type": "filesystem"}, ""
 }
 
 func s3Region(a *answers.Answers) string {
@@ -341,18 +440,40 @@ func s3Region(a *answers.Answers) string {
 	return "us-east-1"
 }
 
-func harborDatabase(p *Plan, a *answers.Answers, v map[string]any, full string) error {
+// harborDatabase sets the database values and returns the installer
+// Secret core reads the password from ("" for the internal database, whose
+// password core gets from the chart's own Secret).
+func harborDatabase(p *Plan, a *answers.Answers, v map[string]any, full string) string {
 	d := a.Harbor.Database
+	ns := a.Harbor.Namespace
 	if d.Type != "external" {
-		v["database"] = map[string]any{"type": "internal"}
-		return nil
-	}
-	if d.Host == "" {
-		return fmt.Errorf("harbor.database.host: empty with harbor.database.type external")
+		// The chart's default password is "changeit". With the value empty
+		// it looks the Secret <fullname>-database up and keeps its
+		// POSTGRES_PASSWORD: the installer creates that Secret first with a
+		// generated password, and Helm adopts it.
+		name := full + "-database"
+		p.Secrets = append(p.Secrets, Secret{
+			Name: name, Namespace: ns, Type: "Opaque",
+			Purpose:   "harbor internal database password (the chart's Secret " + name + ", read back by its lookup)",
+			Keys:      []SecretKey{{Key: "POSTGRES_PASSWORD", From: generated(32)}},
+			AdoptedBy: a.Harbor.ReleaseName,
+		})
+		p.ChartCopies = append(p.ChartCopies, ChartCopy{
+			Release: a.Harbor.ReleaseName, Secret: ns + "/" + name, Key: "POSTGRES_PASSWORD",
+			Into: []string{"Secret " + name + " (rendered by the chart from its lookup)", "Secret " + full + "-core (POSTGRESQL_PASSWORD)", "the Helm release record"},
+			Why:  "the chart has no value that points the internal database or core at another Secret; it renders the password it looked up",
+		})
+		internal := map[string]any{"password": ""}
+		db := map[string]any{"type": "internal", "internal": internal}
+		if a.Backup.Enabled {
+			db["podAnnotations"] = databaseBackupHook()
+		}
+		v["database"] = db
+		return ""
 	}
 	name := full + "-database-password"
 	p.Secrets = append(p.Secrets, Secret{
-		Name: name, Namespace: a.Harbor.Namespace, Type: "Opaque",
+		Name: name, Namespace: ns, Type: "Opaque",
 		Purpose: "harbor database.external.existingSecret",
 		Keys:    []SecretKey{{Key: "password", From: answerSource("harbor.database.password", d.Password, false, 0)}},
 	})
@@ -367,17 +488,37 @@ func harborDatabase(p *Plan, a *answers.Answers, v map[string]any, full string) 
 			"existingSecret": name,
 		},
 	}
-	return nil
+	return name
 }
 
-func harborRedis(p *Plan, a *answers.Answers, v map[string]any, full string) error {
+// databaseBackupDump is where the pre-backup hook writes its dump: on the
+// database volume, beside (not inside) PGDATA, so Velero's file-system
+// backup of the volume carries it.
+const databaseBackupDump = "/var/lib/postgresql/data/harbor-backup.sql"
+
+// databaseBackupHook annotates the internal database pod for Velero: before
+// the pod's volume is copied, pg_dumpall writes a consistent dump to the
+// volume. The copied PGDATA files are taken while PostgreSQL runs and may
+// not start cleanly; a restore always gives the dump, which loads into a
+// fresh database with psql -f (see the README's backup section).
+func databaseBackupHook() map[string]any {
+	cmd := `["/bin/sh","-c","PGPASSWORD=\"$POSTGRES_PASSWORD\" pg_dumpall -h 127.0.0.1 -U postgres > ` + databaseBackupDump + `.tmp && mv ` + databaseBackupDump + `.tmp ` + databaseBackupDump + `"]`
+	return map[string]any{
+		"pre.hook.backup.velero.io/container": "database",
+		"pre.hook.backup.velero.io/command":   cmd,
+		"pre.hook.backup.velero.io/on-error":  "Fail",
+		"pre.hook.backup.velero.io/timeout":   "10m",
+	}
+}
+
+// harborRedis sets the Redis values. With external Redis and a password,
+// the chart looks the password up and writes it into ConfigMaps (and so
+// into the release record): listed in Plan.ChartCopies.
+func harborRedis(p *Plan, a *answers.Answers, v map[string]any, full string) {
 	r := a.Harbor.Redis
 	if r.Type != "external" {
 		v["redis"] = map[string]any{"type": "internal"}
-		return nil
-	}
-	if r.Addr == "" {
-		return fmt.Errorf("harbor.redis.addr: empty with harbor.redis.type external")
+		return
 	}
 	ext := map[string]any{"addr": r.Addr}
 	if r.SentinelMasterSet != "" {
@@ -387,25 +528,35 @@ func harborRedis(p *Plan, a *answers.Answers, v map[string]any, full string) err
 		// The chart reads this Secret with lookup: it must exist before
 		// install, which the Plan's order guarantees.
 		name := full + "-redis-password"
+		ns := a.Harbor.Namespace
 		p.Secrets = append(p.Secrets, Secret{
-			Name: name, Namespace: a.Harbor.Namespace, Type: "Opaque",
+			Name: name, Namespace: ns, Type: "Opaque",
 			Purpose: "harbor redis.external.existingSecret",
 			Keys:    []SecretKey{{Key: "REDIS_PASSWORD", From: answerSource("harbor.redis.password", r.Password, false, 0)}},
 		})
 		ext["existingSecret"] = name
+		into := []string{"ConfigMap " + full + "-core", "ConfigMap " + full + "-jobservice", "ConfigMap " + full + "-jobservice-env", "ConfigMap " + full + "-registry"}
+		if a.Harbor.Metrics {
+			into = append(into, "ConfigMap "+full+"-exporter-env")
+		}
+		if a.Harbor.Trivy {
+			into = append(into, "Secret "+full+"-trivy")
+		}
+		into = append(into, "the Helm release record")
+		p.ChartCopies = append(p.ChartCopies, ChartCopy{
+			Release: a.Harbor.ReleaseName, Secret: ns + "/" + name, Key: "REDIS_PASSWORD",
+			Into: into,
+			Why:  "the chart builds Redis URLs with the password in them from its lookup of redis.external.existingSecret; no value keeps it out",
+		})
 	}
 	v["redis"] = map[string]any{"type": "external", "external": ext}
-	return nil
 }
 
 // ldapPasswordMarker stands for the bind password while the JSON is built.
 const ldapPasswordMarker = "\x00bindPassword\x00"
 
-func addHarborLDAP(p *Plan, a *answers.Answers, core map[string]any, full string) error {
+func addHarborLDAP(p *Plan, a *answers.Answers, core map[string]any, full string) {
 	l := a.LDAP
-	if err := requireAll("ldap.enabled", required{"ldap.url", l.URL}, required{"ldap.baseDN", l.BaseDN}); err != nil {
-		return err
-	}
 	cfg := map[string]any{
 		"auth_mode":                       "ldap_auth",
 		"ldap_url":                        l.URL,
@@ -435,10 +586,7 @@ func addHarborLDAP(p *Plan, a *answers.Answers, core map[string]any, full string
 		if cfg[k] == ldapPasswordMarker {
 			val = `{{json .bindPassword}}`
 		} else {
-			b, err := json.Marshal(cfg[k])
-			if err != nil {
-				return fmt.Errorf("ldap: %w", err)
-			}
+			b, _ := json.Marshal(cfg[k]) // strings and ints only
 			// Escape template delimiters that might occur in DNs or filters.
 			val = strings.NewReplacer("{{", `{{"{{"}}`).Replace(string(b))
 		}
@@ -467,5 +615,4 @@ func addHarborLDAP(p *Plan, a *answers.Answers, core map[string]any, full string
 			"name": name, "key": "CONFIG_OVERWRITE_JSON",
 		}},
 	}}
-	return nil
 }

@@ -88,18 +88,6 @@ func bucketPolicy(role, bucket string) map[string]any {
 
 func addMinIO(p *Plan, a *answers.Answers) error {
 	m := a.MinIO
-	if m.Zones < 1 {
-		return fmt.Errorf("minio.zones: %d — want at least 1", m.Zones)
-	}
-	if m.NodesPerZone < 1 || m.DrivesPerNode < 1 {
-		return fmt.Errorf("minio.nodesPerZone, minio.drivesPerNode: want at least 1 each")
-	}
-	if m.Chart == "bitnami" && a.MinIODrivesPerZone()*m.Zones < 4 {
-		return fmt.Errorf("minio.nodesPerZone: %d nodes x %d drives x %d zones is below the 4 drives the bitnami chart requires", m.NodesPerZone, m.DrivesPerNode, m.Zones)
-	}
-	if m.Bucket == "" {
-		return fmt.Errorf("minio.bucket: empty")
-	}
 	full := a.MinIOFullname()
 	ns := m.Namespace
 	users := minioUsers(a)
@@ -129,13 +117,18 @@ func addMinIO(p *Plan, a *answers.Answers) error {
 		"storageClass": a.MinIOStorageClass(),
 		"size":         m.VolumeSize,
 	}
-	// On EBS every node carries a zone label and volumes are zone-bound:
-	// spread strictly. Elsewhere zone labels may be missing: spread softly.
+	// One even spread of all pods of all pools over availability zones
+	// (answers/minio_layout.go says why not one per pool, and what an AZ
+	// outage then leaves). On EBS every node carries a zone label and
+	// volumes are zone-bound: spread strictly. Elsewhere zone labels may be
+	// missing: spread softly.
 	when := "ScheduleAnyway"
 	if a.Storage.Provider == "ebs" {
 		when = "DoNotSchedule"
 	}
-	v := map[string]any{"mode": "distributed"}
+	// The Bitnami chart builds the server list from clusterDomain; the
+	// official chart prints it in its notes.
+	v := map[string]any{"mode": "distributed", "clusterDomain": a.ClusterDomain()}
 	var waits []Wait
 	switch m.Chart {
 	case "official":
@@ -174,7 +167,10 @@ func addMinIO(p *Plan, a *answers.Answers) error {
 		}
 		v["users"] = us
 		v["policies"] = policies
-		v["podDisruptionBudget"] = map[string]any{"enabled": true, "maxUnavailable": 1}
+		// The budget selects the pods of all pools: it allows only what
+		// every pool survives for writes (0 blocks drains; validate fails
+		// such a layout).
+		v["podDisruptionBudget"] = map[string]any{"enabled": true, "maxUnavailable": a.MinIODisruptionBudget()}
 		if m.SpreadAcrossZones {
 			v["topologySpreadConstraints"] = zoneSpread(when, map[string]any{"app": "minio", "release": m.ReleaseName})
 		}
@@ -206,6 +202,13 @@ func addMinIO(p *Plan, a *answers.Answers) error {
 			Keys:    keys,
 		})
 		v["auth"] = map[string]any{"existingSecret": root}
+		// The chart prints maxUnavailable with "| default 1", so 0 must be
+		// said as minAvailable: all pods.
+		if b := a.MinIODisruptionBudget(); b > 0 {
+			v["pdb"] = map[string]any{"create": true, "maxUnavailable": b}
+		} else {
+			v["pdb"] = map[string]any{"create": true, "minAvailable": m.Zones * m.NodesPerZone}
+		}
 		v["statefulset"] = map[string]any{
 			"replicaCount":  m.NodesPerZone,
 			"zones":         m.Zones,
@@ -250,7 +253,10 @@ func addMinIO(p *Plan, a *answers.Answers) error {
 	default:
 		return fmt.Errorf("minio.chart: unknown chart %q — use official or bitnami", m.Chart)
 	}
-	p.addRelease(Release{Name: m.ReleaseName, Namespace: ns, Chart: a.MinIOChart(), Values: v, Waits: waits})
+	// MinIO's pods read the root credentials; both charts take podAnnotations.
+	v["podAnnotations"] = map[string]any{}
+	p.addRelease(Release{Name: m.ReleaseName, Namespace: ns, Chart: a.MinIOChart(), Values: v, Waits: waits,
+		SecretRollouts: []SecretRollout{{Path: "podAnnotations", Secrets: []string{ns + "/" + root}}}})
 	return nil
 }
 

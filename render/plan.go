@@ -7,8 +7,10 @@
 // which the install engine resolves when it creates the Secrets.
 //
 // Values follow the pinned charts exactly (see /work/shared/guide/charts.md);
-// render/testdata/chartkeys lists every key path each pinned chart accepts,
-// and the tests check every rendered path against it.
+// render/testdata/chartkeys lists every key path each pinned chart accepts
+// (list items as path[].key), and the tests check every rendered path
+// against it, and that the stand-in charts in testcharts/ read each one at
+// the same path.
 //
 // # Checking renders against the real charts
 //
@@ -89,7 +91,33 @@ type Release struct {
 	// stamps with the revisions of installer Secrets, so that a changed
 	// Secret rolls the pods that read it, and an unchanged one rolls nothing.
 	SecretRollouts []SecretRollout `yaml:"secretRollouts,omitempty"`
+	// FileValues are values the engine reads from files at install time
+	// and sets in Values before it installs (see FileValue).
+	FileValues []FileValue `yaml:"fileValues,omitempty"`
 }
+
+// FileValue is a value that comes from a file named by a non-secret answer
+// (a CA certificate) and must sit inside a chart value or an object field
+// itself, not in a Secret the object refers to: Velero's
+// configuration.backupStorageLocation[].caCert and Trident's
+// spec.trustedCACertificate take the certificate. Render reads no files, so
+// the engine reads File when it installs, encodes it, and sets it at Path,
+// where the values or content already hold an empty string. Certificates
+// are public; a FileValue never carries a secret.
+type FileValue struct {
+	// Path is the dotted path in the release's values or the object's
+	// content; a number selects a list item, e.g.
+	// configuration.backupStorageLocation.0.caCert.
+	Path string `yaml:"path"`
+	// Answer names the answer that gave File.
+	Answer string `yaml:"answer"`
+	File   string `yaml:"file"`
+	// Encoding is EncodingBase64 (standard base64 of the file's bytes).
+	Encoding string `yaml:"encoding"`
+}
+
+// EncodingBase64 is standard base64 of a FileValue's file.
+const EncodingBase64 = "base64"
 
 // SecretRollout ties a pod annotation map in a release's values to the
 // installer Secrets its pods read.
@@ -219,6 +247,9 @@ type Object struct {
 	// Ready and Failed are as in Wait; empty means ready once applied.
 	Ready  []FieldMatch `yaml:"ready,omitempty"`
 	Failed []FieldMatch `yaml:"failed,omitempty"`
+	// FileValues are set in Content by the engine before it applies the
+	// object (see FileValue).
+	FileValues []FileValue `yaml:"fileValues,omitempty"`
 }
 
 // Build renders the plan for a. It fails, naming the answer key, when the
@@ -400,23 +431,4 @@ func plain(key, value string) Source {
 
 func fromSecret(ns, name, key string) Source {
 	return Source{Kind: FromSecretKey, Secret: ns + "/" + name, Key: key}
-}
-
-// required pairs an answer key with its value for requireAll.
-type required struct{ key, value string }
-
-// requireAll names every empty answer in one error, in the order given, so
-// the admin fixes them all in one pass and the message is the same on every
-// run (ranging over a map made it name a different key each time).
-func requireAll(because string, fields ...required) error {
-	var empty []string
-	for _, f := range fields {
-		if f.value == "" {
-			empty = append(empty, f.key)
-		}
-	}
-	if len(empty) == 0 {
-		return nil
-	}
-	return fmt.Errorf("%s: empty with %s", strings.Join(empty, ", "), because)
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/harbor-installer/harbor-installer/answers"
+	"gopkg.in/yaml.v3"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/golden")
@@ -48,8 +49,10 @@ storage:
     dataLIF: 10.0.0.11
     svm: svm_harbor
     password: env:T_ONTAP_PASSWORD
+    caFile: /etc/harbor-installer/ontap-ca.pem
 ldap:
   url: ldaps://ldap.corp.example:636
+  caFile: /etc/harbor-installer/ldap-ca.pem
   bindDN: cn=harbor,ou=services,dc=corp,dc=example
   bindPassword: env:T_LDAP_BIND
   baseDN: ou=people,dc=corp,dc=example
@@ -62,6 +65,8 @@ harbor:
   domain: registry.example.org
 `},
 	{name: "eks-minio-bitnami", preset: "eks-minio", answers: `version: 1
+cluster:
+  domain: k8s.example.internal
 harbor:
   domain: registry.example.org
 ingress:
@@ -111,6 +116,7 @@ harbor:
     password: env:T_DB_PASSWORD
     database: harbor_core
     sslmode: verify-full
+    caFile: /etc/harbor-installer/pg-ca.pem
   redis:
     type: external
     addr: redis-a.example.org:26379,redis-b.example.org:26379
@@ -359,12 +365,8 @@ func TestBuildErrorsNameTheKey(t *testing.T) {
 		name, preset, yaml, want string
 	}{
 		{"no domain", "dev", "version: 1\nharbor:\n  domain: \"\"\n", "harbor.domain"},
-		{"registry replicas on RWO filesystem", "dev", "version: 1\nharbor:\n  replicas: 2\n", "harbor.replicas"},
-		{"trident without LIF", "onprem-trident", "version: 1\nharbor:\n  domain: r.example.org\nldap:\n  url: ldap://l:389\n  baseDN: dc=x\n", "storage.trident.managementLIF, storage.trident.svm: empty with storage.trident.install"},
-		{"ldap without url", "dev", "version: 1\nldap:\n  enabled: true\n  baseDN: dc=x\n  bindPassword: env:X\n", "ldap.url"},
-		{"bitnami too few drives", "dev", "version: 1\nminio:\n  enabled: true\n  chart: bitnami\n  nodesPerZone: 1\n", "minio.nodesPerZone"},
 		{"backup without store", "dev", "version: 1\nbackup:\n  enabled: true\n", "backup.enabled"},
-		{"s3 endpoint without scheme", "dev", "version: 1\ns3:\n  endpoint: s3.example.org:9000\n  bucket: b\n  accessKey: env:A\n  secretKey: env:B\n", "s3.endpoint"},
+		{"tls files without files", "dev", "version: 1\ntls:\n  mode: files\n", "tls.certFile, tls.keyFile"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -383,25 +385,68 @@ func TestBuildErrorsNameTheKey(t *testing.T) {
 	}
 }
 
+// TestBuildLeavesChecksToSteps: answers that the field checks refuse but
+// that can be rendered are rendered; the rule lives in steps/ only.
+func TestBuildLeavesChecksToSteps(t *testing.T) {
+	for name, c := range map[string]struct{ preset, yaml string }{
+		"registry replicas on RWO filesystem": {"dev", "version: 1\nharbor:\n  replicas: 2\n"},
+		"trident without LIF":                 {"onprem-trident", "version: 1\nharbor:\n  domain: r.example.org\nldap:\n  url: ldap://l:389\n  baseDN: dc=x\n"},
+		"ldap without url":                    {"dev", "version: 1\nldap:\n  enabled: true\n  baseDN: dc=x\n  bindPassword: env:X\n"},
+		"bitnami too few drives":              {"dev", "version: 1\nminio:\n  enabled: true\n  chart: bitnami\n  nodesPerZone: 1\n"},
+		"s3 endpoint without scheme":          {"dev", "version: 1\ns3:\n  endpoint: s3.example.org:9000\n  bucket: b\n  accessKey: env:A\n  secretKey: env:B\n"},
+		"empty backup bucket":                 {"eks-minio", "version: 1\nharbor:\n  domain: r.example.org\nbackup:\n  bucket: \"\"\n"},
+	} {
+		a := loadCase(t, testCase{name: name, preset: c.preset, answers: c.yaml})
+		if _, err := Build(a); err != nil {
+			t.Errorf("%s: Build re-validates what steps/ checks: %v", name, err)
+		}
+	}
+}
+
 // --- chart key paths ---
 
 // valuePaths lists the dotted key paths of values: maps are descended,
-// lists and scalars are leaves.
+// lists of maps are descended as path[] (the keys of every item), and
+// scalars and lists of scalars are leaves.
 func valuePaths(prefix string, v any, out map[string]bool) {
-	m, ok := v.(map[string]any)
-	if !ok || len(m) == 0 {
-		if prefix != "" {
-			out[prefix] = true
+	switch t := v.(type) {
+	case map[string]any:
+		if len(t) == 0 {
+			break
+		}
+		for k, val := range t {
+			p := k
+			if prefix != "" {
+				p = prefix + "." + k
+			}
+			valuePaths(p, val, out)
 		}
 		return
-	}
-	for k, val := range m {
-		p := k
-		if prefix != "" {
-			p = prefix + "." + k
+	case []any:
+		items := false
+		for _, item := range t {
+			if m, ok := item.(map[string]any); ok && len(m) > 0 {
+				valuePaths(prefix+"[]", m, out)
+				items = true
+			}
 		}
-		valuePaths(p, val, out)
+		if items {
+			return
+		}
 	}
+	if prefix != "" {
+		out[prefix] = true
+	}
+}
+
+// freeCovers reports whether a "path.*" entry (given as "path.") allows p.
+func freeCovers(free []string, p string) bool {
+	for _, f := range free {
+		if strings.HasPrefix(p, f) || strings.HasPrefix(p, strings.TrimSuffix(f, ".")+"[]") {
+			return true
+		}
+	}
+	return false
 }
 
 func loadChartKeys(t *testing.T, chart answers.Chart) (exact map[string]bool, free []string) {
@@ -428,32 +473,60 @@ func loadChartKeys(t *testing.T, chart answers.Chart) (exact map[string]bool, fr
 	return exact, free
 }
 
+// unknownPaths lists the key paths of values that the chart's key list
+// does not allow.
+func unknownPaths(t *testing.T, chart answers.Chart, values map[string]any) []string {
+	t.Helper()
+	exact, free := loadChartKeys(t, chart)
+	paths := map[string]bool{}
+	valuePaths("", values, paths)
+	var bad []string
+	for path := range paths {
+		if !exact[path] && !freeCovers(free, path) {
+			bad = append(bad, path)
+		}
+	}
+	sort.Strings(bad)
+	return bad
+}
+
 // TestRenderedKeysExistInCharts checks every key path the renderer writes,
 // for every golden case, against the pinned chart's key list.
 func TestRenderedKeysExistInCharts(t *testing.T) {
 	for _, c := range cases {
 		p := buildCase(t, c)
 		for _, r := range p.Releases {
-			exact, free := loadChartKeys(t, r.Chart)
-			paths := map[string]bool{}
-			valuePaths("", r.Values, paths)
-			var bad []string
-		next:
-			for path := range paths {
-				if exact[path] {
-					continue
-				}
-				for _, f := range free {
-					if strings.HasPrefix(path, f) {
-						continue next
-					}
-				}
-				bad = append(bad, path)
-			}
-			sort.Strings(bad)
-			for _, b := range bad {
+			for _, b := range unknownPaths(t, r.Chart, r.Values) {
 				t.Errorf("%s: %s writes %s, which chart %s %s does not have", c.name, r.Name, b, r.Chart.Name, r.Chart.Version)
 			}
+		}
+	}
+}
+
+// TestChartKeyCheckDescendsLists: a wrong key inside a list item (a user,
+// a policy statement, a spread constraint, a backup location, an env var)
+// is caught, not hidden behind the list.
+func TestChartKeyCheckDescendsLists(t *testing.T) {
+	minio := answers.Chart{Name: "minio", Version: "5.4.0"}
+	harbor := answers.Chart{Name: "harbor", Version: "1.19.1"}
+	velero := answers.Chart{Name: "velero", Version: "12.1.0"}
+	for _, c := range []struct {
+		chart  answers.Chart
+		values string
+		want   string
+	}{
+		{minio, "users: [{accessKey: a, existingSecrets: s}]", "users[].existingSecrets"},
+		{minio, "policies: [{name: p, statements: [{effects: Allow}]}]", "policies[].statements[].effects"},
+		{minio, "topologySpreadConstraints: [{maxskew: 1}]", "topologySpreadConstraints[].maxskew"},
+		{harbor, "core: {extraEnvVars: [{name: X, valuefrom: {}}]}", "core.extraEnvVars[].valuefrom"},
+		{velero, "configuration: {backupStorageLocation: [{cacert: x}]}", "configuration.backupStorageLocation[].cacert"},
+	} {
+		var v map[string]any
+		if err := yaml.Unmarshal([]byte(c.values), &v); err != nil {
+			t.Fatal(err)
+		}
+		if bad := unknownPaths(t, c.chart, v); strings.Join(bad, ",") != c.want {
+			t.Errorf("%s: unknown %v, want %s", c.values, bad, c.want)
 		}
 	}
 }

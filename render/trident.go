@@ -1,8 +1,6 @@
 package render
 
 import (
-	"fmt"
-
 	"github.com/harbor-installer/harbor-installer/answers"
 )
 
@@ -15,18 +13,6 @@ const tridentRelease = "trident-operator"
 // material goes through one path; the backend refers to it by name.
 func addTrident(p *Plan, a *answers.Answers) error {
 	t := a.Storage.Trident
-	if err := requireAll("storage.trident.install",
-		required{"storage.trident.managementLIF", t.ManagementLIF},
-		required{"storage.trident.svm", t.SVM},
-		required{"storage.trident.backendName", t.BackendName},
-		required{"storage.trident.username", t.Username},
-		required{"storage.storageClass", a.Storage.StorageClass},
-	); err != nil {
-		return err
-	}
-	if t.Password.Kind() == answers.SecretEmpty {
-		return fmt.Errorf("storage.trident.password: empty — give a reference such as env:TRIDENT_ONTAP_PASSWORD")
-	}
 	ns := t.Namespace
 	const release = tridentRelease
 	creds := t.BackendName + "-ontap-credentials"
@@ -63,8 +49,16 @@ func addTrident(p *Plan, a *answers.Answers) error {
 	if t.DataLIF != "" {
 		spec["dataLIF"] = t.DataLIF
 	}
+	var files []FileValue
+	if t.CAFile != "" {
+		// trustedCACertificate takes the base64 of the PEM itself; the
+		// engine fills it from storage.trident.caFile before applying.
+		spec["trustedCACertificate"] = ""
+		files = append(files, FileValue{Path: "spec.trustedCACertificate", Answer: "storage.trident.caFile", File: t.CAFile, Encoding: EncodingBase64})
+	}
 	p.Objects = append(p.Objects,
 		Object{
+			FileValues: files,
 			APIVersion: "trident.netapp.io/v1", Kind: "TridentBackendConfig", Name: t.BackendName, Namespace: ns,
 			After:   release,
 			Content: map[string]any{"spec": spec},

@@ -28,7 +28,7 @@ var upstreamCharts = []struct {
 	name, version, dir string
 	commented          []string
 }{
-	{"harbor", "1.19.1", "harbor", []string{
+	{"harbor", "1.19.1", "harbor", append([]string{
 		"persistence.imageChartStorage.caBundleSecretName",
 		"persistence.imageChartStorage.s3.existingSecret",
 		"persistence.imageChartStorage.s3.accesskey",
@@ -53,11 +53,49 @@ var upstreamCharts = []struct {
 		"jobservice.resources.*",
 		"exporter.resources.*",
 		"nginx.resources.*",
-	}},
-	{"minio", "5.4.0", "minio-official", nil},
-	{"minio", "17.0.23", "minio-bitnami", nil},
+		// List items: extraEnvVars are EnvVars, spread constraints are
+		// TopologySpreadConstraints, both passed on whole.
+		"core.extraEnvVars[].name",
+		"core.extraEnvVars[].value",
+		"core.extraEnvVars[].valueFrom.*",
+	}, spreadKeys("core", "portal", "registry", "jobservice", "trivy")...)},
+	{"minio", "5.4.0", "minio-official", append([]string{
+		"buckets[].name",
+		"buckets[].policy",
+		"buckets[].purge",
+		"users[].accessKey",
+		"users[].existingSecret",
+		"users[].existingSecretKey",
+		"users[].policy",
+		"policies[].name",
+		"policies[].statements[].effect",
+		"policies[].statements[].resources",
+		"policies[].statements[].actions",
+	}, spreadKeys("")...)},
+	{"minio", "17.0.23", "minio-bitnami", append([]string{
+		"provisioning.buckets[].name",
+		"provisioning.policies[].name",
+		"provisioning.policies[].statements[].effect",
+		"provisioning.policies[].statements[].resources",
+		"provisioning.policies[].statements[].actions",
+	}, spreadKeys("")...)},
 	{"trident-operator", "100.2606.0", "trident-operator", nil},
 	{"velero", "12.1.0", "velero", nil},
+}
+
+// spreadKeys are the item keys of topologySpreadConstraints under each
+// prefix ("" for the top level).
+func spreadKeys(prefixes ...string) []string {
+	var out []string
+	for _, p := range prefixes {
+		if p != "" {
+			p += "."
+		}
+		for _, k := range []string{"maxSkew", "topologyKey", "whenUnsatisfiable", "labelSelector.*"} {
+			out = append(out, p+"topologySpreadConstraints[]."+k)
+		}
+	}
+	return out
 }
 
 // freeForm names keys whose maps take any keys (annotations, labels...).
@@ -65,12 +103,13 @@ var freeForm = map[string]bool{
 	"annotations": true, "labels": true, "podAnnotations": true, "podLabels": true,
 	"serviceAnnotations": true, "nodeSelector": true, "commonLabels": true,
 	"commonAnnotations": true, "additionalLabels": true, "additionalAnnotations": true,
-	"affinity": true, "resources": true, "secretContents": true, "extraEnvVars": true,
+	"affinity": true, "resources": true, "secretContents": true,
 }
 
 // chartKeyLines derives the valid key paths of a chart from its values.yaml:
 // every map key path; maps that are empty, free-form by name, or null take
-// anything below them ("path.*"); lists are leaves whose items are free.
+// anything below them ("path.*"); lists of maps are descended as path[]
+// (the keys of the items the chart shows); other lists are leaves.
 func chartKeyLines(values map[string]any) []string {
 	out := map[string]bool{}
 	var walk func(prefix string, v any)
@@ -84,6 +123,18 @@ func chartKeyLines(values map[string]any) []string {
 			}
 			for k, val := range t {
 				walk(prefix+"."+k, val)
+			}
+		case []any:
+			out[prefix] = true
+			if freeForm[last] {
+				out[prefix+".*"] = true
+			}
+			for _, item := range t {
+				if m, ok := item.(map[string]any); ok {
+					for k, val := range m {
+						walk(prefix+"[]."+k, val)
+					}
+				}
 			}
 		case nil:
 			out[prefix] = true
@@ -116,19 +167,6 @@ func readChartValues(t *testing.T, dir string) map[string]any {
 	return v
 }
 
-func readTemplates(t *testing.T, dir string) string {
-	t.Helper()
-	var b strings.Builder
-	_ = filepath.WalkDir(filepath.Join(dir, "templates"), func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			data, _ := os.ReadFile(p)
-			b.Write(data)
-		}
-		return nil
-	})
-	return b.String()
-}
-
 func upstreamDir(t *testing.T) string {
 	t.Helper()
 	dir := os.Getenv(upstreamEnv)
@@ -149,11 +187,11 @@ func TestChartKeys(t *testing.T) {
 			continue
 		}
 		lines := chartKeyLines(readChartValues(t, dir))
-		tmpl := readTemplates(t, dir)
+		reads := readChartTemplates(t, dir)
 		for _, k := range c.commented {
-			seg := strings.TrimSuffix(k, ".*")
-			seg = seg[strings.LastIndex(seg, ".")+1:]
-			if !strings.Contains(tmpl, "."+seg) {
+			// The full path must be read, not just a key of that name
+			// somewhere (s3.secure must not pass on another .secure).
+			if !reads.covers(strings.TrimSuffix(k, ".*")) {
 				t.Errorf("%s %s: commented key %s is not read by any template", c.name, c.version, k)
 			}
 			lines = append(lines, k)
@@ -295,6 +333,47 @@ func checkRendered(t *testing.T, r Release, manifests string) {
 	for _, bad := range []string{"notary", "chartmuseum"} {
 		if strings.Contains(strings.ToLower(manifests), bad) {
 			t.Errorf("rendered %s mentions %s", r.Name, bad)
+		}
+	}
+	checkIssue10Rendered(t, r, manifests)
+}
+
+// checkIssue10Rendered checks that the chart turns the values that keep
+// upgrades, trust and drains safe into the objects meant.
+func checkIssue10Rendered(t *testing.T, r Release, manifests string) {
+	t.Helper()
+	want := func(what, s string) {
+		if !strings.Contains(manifests, s) {
+			t.Errorf("%s: rendered manifests lack %q (%s)", r.Name, s, what)
+		}
+	}
+	str := func(path string) string { s, _ := valueAt(r.Values, path).(string); return s }
+	switch r.Chart.Name {
+	case "harbor":
+		want("core.secretName mounted", "secretName: "+str("core.secretName"))
+		if b := str("caBundleSecretName"); b != "" {
+			want("caBundleSecretName mounted", "secretName: "+b)
+		}
+		if str("updateStrategy.type") == "Recreate" {
+			want("registry and jobservice recreated", "type: Recreate")
+		}
+		if ann, ok := valueAt(r.Values, "database.podAnnotations").(map[string]any); ok {
+			for k := range ann {
+				want("database pod annotation", k+":")
+			}
+		}
+		if strings.Contains(manifests, "Y2hhbmdlaXQ=") || strings.Contains(manifests, "changeit") {
+			t.Errorf("%s: the chart's default database password changeit is rendered", r.Name)
+		}
+	case "minio":
+		if n, ok := valueAt(r.Values, "podDisruptionBudget.maxUnavailable").(int); ok {
+			want("MinIO budget", fmt.Sprintf("maxUnavailable: %d", n))
+		}
+		if n, ok := valueAt(r.Values, "pdb.maxUnavailable").(int); ok {
+			want("MinIO budget", fmt.Sprintf("maxUnavailable: %d", n))
+		}
+		if n, ok := valueAt(r.Values, "pdb.minAvailable").(int); ok {
+			want("MinIO budget", fmt.Sprintf("minAvailable: %d", n))
 		}
 	}
 }

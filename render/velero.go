@@ -18,12 +18,6 @@ const veleroCloudINI = "[default]\naws_access_key_id={{.accessKey}}\naws_secret_
 // (snapshotsEnabled false) a backup would otherwise hold no database.
 func addVelero(p *Plan, a *answers.Answers) error {
 	b := a.Backup
-	if b.Bucket == "" {
-		return fmt.Errorf("backup.bucket: empty with backup.enabled")
-	}
-	if b.PluginImage == "" {
-		return fmt.Errorf("backup.pluginImage: empty — use velero/velero-plugin-for-aws:v1.14.1")
-	}
 	ns := b.Namespace
 	config := map[string]any{
 		"region":            s3Region(a),
@@ -56,7 +50,24 @@ func addVelero(p *Plan, a *answers.Answers) error {
 		Purpose: "velero credentials.existingSecret (AWS credentials file for the backup bucket)",
 		Keys:    []SecretKey{{Key: "cloud", From: Source{Kind: FromTemplate, Template: veleroCloudINI, Inputs: inputs}}},
 	})
+	bsl := map[string]any{
+		"name":       "default",
+		"provider":   "aws",
+		"bucket":     b.Bucket,
+		"default":    true,
+		"credential": map[string]any{"name": creds, "key": "cloud"},
+		"config":     config,
+	}
+	var files []FileValue
+	if a.BlobStore() == "s3" && a.S3.CAFile != "" {
+		// caCert takes the base64 of the PEM itself; the engine fills it
+		// from s3.caFile at install (render reads no files).
+		bsl["caCert"] = ""
+		files = append(files, FileValue{Path: "configuration.backupStorageLocation.0.caCert", Answer: "s3.caFile", File: a.S3.CAFile, Encoding: EncodingBase64})
+	}
 	v := map[string]any{
+		// The Deployment and the node agent read the credentials Secret.
+		"podAnnotations": map[string]any{},
 		"initContainers": []any{map[string]any{
 			"name":            "velero-plugin-for-aws",
 			"image":           b.PluginImage,
@@ -64,14 +75,7 @@ func addVelero(p *Plan, a *answers.Answers) error {
 			"volumeMounts":    []any{map[string]any{"mountPath": "/target", "name": "plugins"}},
 		}},
 		"configuration": map[string]any{
-			"backupStorageLocation": []any{map[string]any{
-				"name":       "default",
-				"provider":   "aws",
-				"bucket":     b.Bucket,
-				"default":    true,
-				"credential": map[string]any{"name": creds, "key": "cloud"},
-				"config":     config,
-			}},
+			"backupStorageLocation": []any{bsl},
 		},
 		"credentials":      map[string]any{"useSecret": true, "existingSecret": creds},
 		"snapshotsEnabled": false,
@@ -90,6 +94,8 @@ func addVelero(p *Plan, a *answers.Answers) error {
 	}
 	p.addRelease(Release{
 		Name: veleroRelease, Namespace: ns, Chart: a.Charts.Velero, Values: v,
+		FileValues:     files,
+		SecretRollouts: []SecretRollout{{Path: "podAnnotations", Secrets: []string{ns + "/" + creds}}},
 		Waits: []Wait{
 			{APIVersion: "batch/v1", Kind: "Job", Name: veleroRelease + "-upgrade-crds", Namespace: ns, Hook: true},
 			workload("Deployment", "velero", ns),

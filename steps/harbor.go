@@ -66,6 +66,7 @@ func validateHarbor(a *answers.Answers) []Finding {
 			out = append(out, fail("harbor.database.database", "required but empty", "give the database name"))
 		}
 		out = append(out, checkSecret("harbor.database.password", d.Password, "required")...)
+		out = append(out, checkFile("harbor.database.caFile", d.CAFile, false)...)
 	}
 	if rd := h.Redis; rd.Type == "external" {
 		addrs := strings.Split(rd.Addr, ",")

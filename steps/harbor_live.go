@@ -39,6 +39,10 @@ func postgresLive(ctx context.Context, a *answers.Answers, env *Env) []Finding {
 	secs := max(1, int(timeout.Round(time.Second)/time.Second))
 	dsn := fmt.Sprintf("host=%s port=%d user=%s dbname=%s sslmode=%s connect_timeout=%d",
 		pgQuote(d.Host), d.Port, pgQuote(d.User), pgQuote(d.Database), pgQuote(d.SSLMode), secs)
+	if d.CAFile != "" {
+		// The CA Harbor gets through caBundleSecretName (render).
+		dsn += " sslrootcert=" + pgQuote(d.CAFile)
+	}
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return []Finding{fail("harbor.database.host", fmt.Sprintf("cannot build a connection from the answers: %v", err), "check host, port, user, database and sslmode")}

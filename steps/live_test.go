@@ -594,16 +594,29 @@ func TestMinIONodes(t *testing.T) {
 	for _, tc := range []struct {
 		name, y, key string
 		want         Level
+		seen         string
 	}{
-		{"fits", "minio: {enabled: true, zones: 3, nodesPerZone: 2, drivesPerNode: 2}", "minio.zones", OK},
-		{"4 zones on 3", "minio: {enabled: true, zones: 4, nodesPerZone: 2, drivesPerNode: 2}", "minio.zones", Fail},
-		{"3 nodes per zone on 2", "minio: {enabled: true, zones: 2, nodesPerZone: 3, drivesPerNode: 2}", "minio.nodesPerZone", Warn},
-		{"memory", "minio: {enabled: true, zones: 1, nodesPerZone: 4, memoryRequest: 64Gi}", "minio.memoryRequest", Fail},
-		{"no spread", "minio: {enabled: true, zones: 2, nodesPerZone: 4, spreadAcrossZones: false}", "minio.nodesPerZone", Warn},
+		{"one pool of 4 over 3 AZs stays readable", "minio: {enabled: true, zones: 1, nodesPerZone: 4, drivesPerNode: 1}", "minio.spreadAcrossZones", OK, "leaves every pool readable but not writable"},
+		{"one pool of 6 over 3 AZs stays writable", "minio: {enabled: true, zones: 1, nodesPerZone: 6, drivesPerNode: 1}", "minio.spreadAcrossZones", OK, "readable and writable"},
+		// Two pools on three AZs passed before (pools <= AZs), yet an AZ can
+		// hold both pods of one pool: the check counts pods per AZ.
+		{"2 pools of 2 nodes need 4 AZs", "minio: {enabled: true, zones: 2, nodesPerZone: 2, drivesPerNode: 2}", "minio.spreadAcrossZones", Fail, "needs 4 or more AZs"},
+		{"pods share nodes", "minio: {enabled: true, zones: 2, nodesPerZone: 4, drivesPerNode: 2}", "minio.nodesPerZone", Warn, "8 MinIO pods but 6 schedulable nodes"},
+		{"memory", "minio: {enabled: true, zones: 1, nodesPerZone: 4, memoryRequest: 64Gi}", "minio.memoryRequest", Fail, "64Gi"},
+		{"no spread", "minio: {enabled: true, zones: 2, nodesPerZone: 4, spreadAcrossZones: false}", "minio.nodesPerZone", Warn, "share nodes"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fs := minioLive(context.Background(), loadAnswers(t, tc.y), envFor(c))
 			wantLevel(t, fs, tc.key, tc.want)
+			found := false
+			for _, f := range fs {
+				if f.Key == tc.key && f.Level == tc.want && strings.Contains(f.Seen, tc.seen) {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("no %s finding for %s containing %q: %v", tc.want, tc.key, tc.seen, fs)
+			}
 			if tc.want == OK {
 				wantNoFail(t, fs)
 			}

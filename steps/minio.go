@@ -65,101 +65,73 @@ func validateMinIO(a *answers.Answers) []Finding {
 	if bad {
 		return out
 	}
-	out = append(out, erasureFindings(m.Zones, m.NodesPerZone, m.DrivesPerNode, m.SpreadAcrossZones)...)
+	out = append(out, erasureFindings(a)...)
 	return out
 }
 
-// ErasureLayout describes how MinIO lays one server pool (zone) out.
-type ErasureLayout struct {
-	Drives  int // drives in the pool
-	SetSize int // drives per erasure set, 0 when no valid size exists
-	Sets    int
-	Parity  int // MinIO's default parity for SetSize
-	// ReadLoss and WriteLoss are how many drives of each set may fail while
-	// objects stay readable, respectively writable.
-	ReadLoss, WriteLoss int
-}
+// ErasureLayout is MinIO's layout of one server pool (see answers).
+type ErasureLayout = answers.ErasureLayout
 
-// PoolLayout computes MinIO's layout for one pool of drives: the largest
-// erasure-set size from 2 to 16 dividing the drive count, with MinIO's
-// default parity (EC:1 for 2-3 drives, EC:2 for 4-5, EC:3 for 6-7, EC:4 for
-// 8-16). Writes need one drive more than half when parity is exactly half.
-func PoolLayout(drives int) ErasureLayout {
-	l := ErasureLayout{Drives: drives}
-	for s := 16; s >= 2; s-- {
-		if drives%s == 0 {
-			l.SetSize = s
-			break
-		}
-	}
-	if l.SetSize == 0 {
-		return l
-	}
-	l.Sets = drives / l.SetSize
-	switch {
-	case l.SetSize <= 3:
-		l.Parity = 1
-	case l.SetSize <= 5:
-		l.Parity = 2
-	case l.SetSize <= 7:
-		l.Parity = 3
-	default:
-		l.Parity = 4
-	}
-	l.ReadLoss = l.Parity
-	l.WriteLoss = l.Parity
-	if 2*l.Parity == l.SetSize {
-		l.WriteLoss = l.Parity - 1
-	}
-	return l
-}
+// PoolLayout computes MinIO's layout for one pool of drives; the model
+// lives in answers so that checks and rendering share it.
+func PoolLayout(drives int) ErasureLayout { return answers.PoolLayout(drives) }
 
-func erasureFindings(zones, nodes, drivesPerNode int, spread bool) []Finding {
-	var out []Finding
+// erasureFindings describes the one MinIO model: minio.zones are server
+// pools, spreadAcrossZones spreads all MinIO pods evenly over availability
+// zones (not pool by pool: see answers/minio_layout.go), and the
+// PodDisruptionBudget allows only what every pool survives for writes.
+func erasureFindings(a *answers.Answers) []Finding {
+	m := a.MinIO
+	pools, nodes, drivesPerNode := m.Zones, m.NodesPerZone, m.DrivesPerNode
 	drives := nodes * drivesPerNode
-	total := drives * zones
-	l := PoolLayout(drives)
+	total := drives * pools
+	l := answers.PoolLayout(drives)
 	switch {
 	case drives < 2:
-		return []Finding{fail("minio.nodesPerZone", fmt.Sprintf("each zone has %d drive (%d nodes x %d drives); MinIO's erasure coding needs at least 2 per zone", drives, nodes, drivesPerNode),
-			"raise minio.nodesPerZone or minio.drivesPerNode so each zone has 4 or more drives")}
+		return []Finding{fail("minio.nodesPerZone", fmt.Sprintf("each server pool has %d drive (%d nodes x %d drives); MinIO's erasure coding needs at least 2 per pool", drives, nodes, drivesPerNode),
+			"raise minio.nodesPerZone or minio.drivesPerNode so each pool has 4 or more drives")}
 	case l.SetSize == 0:
-		return []Finding{fail("minio.nodesPerZone", fmt.Sprintf("each zone has %d drives, which no erasure-set size from 2 to 16 divides", drives),
+		return []Finding{fail("minio.nodesPerZone", fmt.Sprintf("each server pool has %d drives, which no erasure-set size from 2 to 16 divides", drives),
 			"choose nodesPerZone x drivesPerNode as a multiple of 2 to 16 drives, e.g. 4, 8 or 16")}
 	case total < 4:
-		return []Finding{fail("minio.zones", fmt.Sprintf("all zones together have %d drives; distributed MinIO needs at least 4", total),
-			"add zones, nodes or drives until there are 4 or more drives")}
+		return []Finding{fail("minio.zones", fmt.Sprintf("all server pools together have %d drives; distributed MinIO needs at least 4", total),
+			"add pools, nodes or drives until there are 4 or more drives")}
 	}
-
-	// What one availability-zone outage takes: with spreading, a zone's nodes
-	// sit in different availability zones, so at most ceil(nodes/AZs) nodes of
-	// each zone go; this assumes the fewest useful AZs, 2 (3 when nodes >= 3).
-	azs := min(max(nodes, 2), 3)
-	lostNodes := (nodes + azs - 1) / azs
-	lostPerSet := (lostNodes*drivesPerNode + l.Sets - 1) / l.Sets
-	if l.Sets > 1 {
-		// Sets stripe across nodes, so a lost node's drives spread over sets.
-		lostPerSet = (lostNodes*drivesPerNode)/l.Sets + min(1, (lostNodes*drivesPerNode)%l.Sets)
-	}
-	var az string
-	switch {
-	case !spread:
-		az = "pods are not spread over availability zones, so one AZ outage can take a whole zone offline"
-	case lostPerSet <= l.WriteLoss:
-		az = fmt.Sprintf("losing one availability zone (up to %d of %d nodes per zone when spread over %d AZs) leaves data readable and writable", lostNodes, nodes, azs)
-	case lostPerSet <= l.ReadLoss:
-		az = fmt.Sprintf("losing one availability zone (up to %d of %d nodes per zone when spread over %d AZs) leaves data readable but not writable", lostNodes, nodes, azs)
-	default:
-		az = fmt.Sprintf("losing one availability zone (up to %d of %d nodes per zone when spread over %d AZs) makes data unreadable until it returns", lostNodes, nodes, azs)
-	}
-	seen := fmt.Sprintf("%d zone(s) x %d nodes x %d drives = %d drives per zone, %d in all; erasure sets of %d with parity %d: each set survives %d failed drive(s) for reads and %d for writes; %s",
-		zones, nodes, drivesPerNode, drives, total, l.SetSize, l.Parity, l.ReadLoss, l.WriteLoss, az)
-	out = append(out, ok("minio.zones", seen))
-	if drives < 4 {
-		out = append(out, warn("minio.nodesPerZone", fmt.Sprintf("each zone has only %d drives", drives),
-			"plan at least 4 drives per zone so a zone still accepts writes with a drive down"))
+	readPods, writePods := a.MinIONodesTolerated(false), a.MinIONodesTolerated(true)
+	seen := fmt.Sprintf("%d server pool(s) x %d nodes x %d drives = %d drives per pool, %d in all; erasure sets of %d with parity %d: each set survives %d failed drive(s) for reads and %d for writes, so a pool stays readable with %d pod(s) down and writable with %d; %s",
+		pools, nodes, drivesPerNode, drives, total, l.SetSize, l.Parity, l.ReadLoss, l.WriteLoss, readPods, writePods, azTolerance(a))
+	out := []Finding{ok("minio.zones", seen)}
+	if budget := a.MinIODisruptionBudget(); budget < 1 {
+		fix := max(total/4, 1)
+		out = append(out, fail("minio.nodesPerZone",
+			fmt.Sprintf("a pool of %d drives loses write quorum with any one of its pods down, so a PodDisruptionBudget that lets a node drain evict one MinIO pod stops pushes (the installer renders maxUnavailable 0, which blocks every drain instead)", drives),
+			fmt.Sprintf("use 4 or more drives per pool so one pod may go, e.g. minio.zones %d, minio.nodesPerZone 4, minio.drivesPerNode 1 (the same %d drives)", fix, fix*4)))
+	} else {
+		out = append(out, ok("minio.nodesPerZone", fmt.Sprintf("PodDisruptionBudget maxUnavailable %d: a drain evicts at most %d MinIO pod(s) at once, which every pool survives for writes", budget, budget)))
 	}
 	return out
+}
+
+// azTolerance is the tolerance sentence for an availability-zone outage.
+func azTolerance(a *answers.Answers) string {
+	if !a.MinIO.SpreadAcrossZones {
+		return "pods are not spread over availability zones, so one AZ outage can take whole pools offline"
+	}
+	pods := a.MinIO.Zones * a.MinIO.NodesPerZone
+	read, write := a.MinIOAZsNeeded(false), a.MinIOAZsNeeded(true)
+	s := fmt.Sprintf("the %d MinIO pods are spread evenly over availability zones (all pools together: Kubernetes allows one spread per topology key), so an AZ outage takes up to ceil(%d/AZs) pods, in the worst case of one pool: ", pods, pods)
+	switch {
+	case read == 0:
+		s += "no number of AZs keeps every pool readable through an AZ outage"
+	case write == 0:
+		s += fmt.Sprintf("with %d or more AZs every pool stays readable (not writable) when one AZ is lost", read)
+	default:
+		s += fmt.Sprintf("with %d or more AZs every pool stays readable, and with %d or more also writable, when one AZ is lost", read, write)
+	}
+	if a.Storage.Provider != "ebs" {
+		s += " (the spread is preferred, not enforced, off EBS: ScheduleAnyway)"
+	}
+	return s
 }
 
 func validateS3(a *answers.Answers) []Finding {

@@ -3,7 +3,6 @@ package steps
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -82,31 +81,9 @@ func minioNodesLive(ctx context.Context, a *answers.Answers, env *Env) []Finding
 	delete(perZone, "")
 	azs := len(perZone)
 	if m.SpreadAcrossZones {
-		switch {
-		case azs < m.Zones:
-			out = append(out, fail("minio.zones", fmt.Sprintf("%d MinIO zones are to spread over availability zones, but schedulable nodes sit in %d (%s)", m.Zones, azs, zoneCounts(zones, perZone)),
-				fmt.Sprintf("set minio.zones to %d or less, add nodes in more availability zones, or set minio.spreadAcrossZones false", max(azs, 1))))
-		default:
-			// Each MinIO zone wants nodesPerZone nodes of its own availability zone.
-			counts := make([]int, 0, azs)
-			for _, c := range perZone {
-				counts = append(counts, c)
-			}
-			sort.Sort(sort.Reverse(sort.IntSlice(counts)))
-			short := 0
-			for _, c := range counts[:m.Zones] {
-				if c < m.NodesPerZone {
-					short++
-				}
-			}
-			if short > 0 {
-				out = append(out, warn("minio.nodesPerZone", fmt.Sprintf("%d of the %d availability zones used have fewer than %d schedulable nodes (%s): MinIO pods of a zone would share nodes",
-					short, m.Zones, m.NodesPerZone, zoneCounts(zones, perZone)), "add nodes, or lower minio.nodesPerZone and raise minio.drivesPerNode"))
-			} else {
-				out = append(out, ok("minio.zones", fmt.Sprintf("%d MinIO zones x %d nodes fit availability zones %s", m.Zones, m.NodesPerZone, zoneCounts(zones, perZone))))
-			}
-		}
-	} else if len(sched) < pods {
+		out = append(out, spreadLive(a, azs, zoneCounts(zones, perZone))...)
+	}
+	if len(sched) < pods {
 		out = append(out, warn("minio.nodesPerZone", fmt.Sprintf("%d MinIO pods but %d schedulable nodes: pods would share nodes, and a node outage takes more drives", pods, len(sched)),
 			"add nodes, or lower minio.nodesPerZone and raise minio.drivesPerNode"))
 	} else {
@@ -146,4 +123,31 @@ func zoneCounts(zones []string, perZone map[string]int) string {
 		return "no node has " + ZoneLabel
 	}
 	return strings.Join(b, ", ")
+}
+
+// spreadLive checks the availability-zone guarantee of the even spread (see
+// answers/minio_layout.go) on the cluster's AZ count: it fails when there
+// are fewer AZs than needed for every pool to stay readable through one AZ's
+// outage. It counts how many pods of one pool an AZ can hold, not pools
+// against AZs (since the spread cannot see pools, more pools than AZs lets
+// one AZ hold a whole pool, which that count reports).
+func spreadLive(a *answers.Answers, azs int, counts string) []Finding {
+	read, write := a.MinIOAZsNeeded(false), a.MinIOAZsNeeded(true)
+	pods := a.MinIO.Zones * a.MinIO.NodesPerZone
+	if read == 0 {
+		return []Finding{warn("minio.spreadAcrossZones", "no number of availability zones keeps every pool readable through an AZ outage: a pool survives no lost pod",
+			"use 4 or more drives per pool (see the minio.nodesPerZone field check)")}
+	}
+	if azs < read {
+		return []Finding{fail("minio.spreadAcrossZones",
+			fmt.Sprintf("%d MinIO pods spread evenly over %d availability zone(s) (%s) put up to %d pods of one pool in one AZ, more than the %d a pool survives for reads: one AZ outage can make data unreadable; that guarantee needs %d or more AZs",
+				pods, azs, counts, a.MinIOPodsPerAZ(azs), a.MinIONodesTolerated(false), read),
+			fmt.Sprintf("add schedulable nodes in %d or more availability zones (label topology.kubernetes.io/zone), or set minio.spreadAcrossZones false and accept that an AZ outage can stop MinIO", read))}
+	}
+	what := "readable but not writable"
+	if write > 0 && azs >= write {
+		what = "readable and writable"
+	}
+	return []Finding{ok("minio.spreadAcrossZones", fmt.Sprintf("%d MinIO pods spread evenly over %d availability zones (%s): an AZ outage takes up to %d pods of one pool and leaves every pool %s",
+		pods, azs, counts, a.MinIOPodsPerAZ(azs), what))}
 }

@@ -1,6 +1,7 @@
 package steps
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -99,12 +100,15 @@ func TestFieldChecks(t *testing.T) {
 		{"bad quantity", "dev", []string{"harbor.volumes.database=10 gigs"}, "harbor.volumes.database", Fail, "quantity"},
 		{"trident needs LIF", "onprem-trident", []string{"harbor.domain=r.example.org"}, "storage.trident.managementLIF", Fail, "required"},
 		{"trident password env unset", "onprem-trident", append(append([]string{}, onpremFill...), "storage.trident.password=env:SURELY_UNSET_PW"), "storage.trident.password", Fail, "SURELY_UNSET_PW"},
-		{"EKS layout valid with tolerance", "eks-minio", []string{"harbor.domain=r.example.org"}, "minio.zones", OK, "readable but not writable"},
-		{"EKS layout warns under 4 drives", "eks-minio", []string{"harbor.domain=r.example.org"}, "minio.nodesPerZone", Warn, "only 2 drives"},
-		{"one drive per zone", "eks-minio", []string{"harbor.domain=r.example.org", "minio.nodesPerZone=1"}, "minio.nodesPerZone", Fail, "at least 2 per zone"},
+		{"EKS layout valid with tolerance", "eks-minio", []string{"harbor.domain=r.example.org"}, "minio.zones", OK, "with 2 or more AZs every pool stays readable, and with 4 or more also writable"},
+		{"EKS layout budget lets one pod go", "eks-minio", []string{"harbor.domain=r.example.org"}, "minio.nodesPerZone", OK, "PodDisruptionBudget maxUnavailable 1"},
+		{"2 drives per pool stop writes on a drain", "eks-minio", []string{"harbor.domain=r.example.org", "minio.zones=2", "minio.nodesPerZone=2"}, "minio.nodesPerZone", Fail, "loses write quorum with any one of its pods down"},
+		{"one drive per pool", "eks-minio", []string{"harbor.domain=r.example.org", "minio.nodesPerZone=1"}, "minio.nodesPerZone", Fail, "at least 2 per pool"},
 		{"17 drives", "eks-minio", []string{"harbor.domain=r.example.org", "minio.zones=1", "minio.nodesPerZone=17"}, "minio.nodesPerZone", Fail, "no erasure-set size"},
-		{"under 4 drives in all", "eks-minio", []string{"harbor.domain=r.example.org", "minio.zones=1"}, "minio.zones", Fail, "at least 4"},
-		{"6 nodes over 3 AZs survive an AZ", "eks-minio", []string{"harbor.domain=r.example.org", "minio.zones=1", "minio.nodesPerZone=6"}, "minio.zones", OK, "readable and writable"},
+		{"under 4 drives in all", "eks-minio", []string{"harbor.domain=r.example.org", "minio.zones=1", "minio.nodesPerZone=2"}, "minio.zones", Fail, "at least 4"},
+		{"6 nodes survive an AZ from 3", "eks-minio", []string{"harbor.domain=r.example.org", "minio.zones=1", "minio.nodesPerZone=6"}, "minio.zones", OK, "with 2 or more AZs every pool stays readable, and with 3 or more also writable"},
+		{"two pools spread as one", "eks-minio", []string{"harbor.domain=r.example.org", "minio.zones=2", "minio.nodesPerZone=4"}, "minio.zones", OK, "with 4 or more AZs every pool stays readable, and with 8 or more also writable"},
+		{"database CA file missing", "dev", []string{"harbor.database.type=external", "harbor.database.host=pg.example.org", "harbor.database.password=env:HOME", "harbor.database.caFile=/nonexistent/pg-ca.pem"}, "harbor.database.caFile", Fail, "/nonexistent/pg-ca.pem"},
 		{"s3 endpoint without scheme", "dev", []string{"s3.endpoint=minio.example.org:9000", "s3.bucket=harbor", "s3.accessKey=env:HOME", "s3.secretKey=env:HOME"}, "s3.endpoint", Fail, "no http:// or https:// scheme"},
 		{"s3 keys required", "dev", []string{"s3.endpoint=https://s3.example.org", "s3.bucket=harbor"}, "s3.accessKey", Fail, "required"},
 		{"ldap bad scheme", "onprem-trident", append(append([]string{}, onpremFill...), "ldap.url=http://ldap.example.org"), "ldap.url", Fail, "not an ldap://"},
@@ -142,6 +146,26 @@ func TestFieldChecks(t *testing.T) {
 			}
 			t.Errorf("no %s finding for %s containing %q; got:\n%v", c.level, c.key, c.seen, fs)
 		})
+	}
+}
+
+// TestPoolLayoutTolerance checks what a pool survives in pods, which sets
+// the PodDisruptionBudget and the AZ guarantee.
+func TestPoolLayoutTolerance(t *testing.T) {
+	cases := []struct{ nodes, drives, read, write, budget, azRead, azWrite int }{
+		{4, 1, 2, 1, 1, 2, 4},
+		{2, 1, 1, 0, 0, 2, 0},
+		{2, 4, 1, 0, 0, 2, 0}, // one node holds half of the set
+		{6, 1, 3, 2, 2, 2, 3},
+		{8, 2, 2, 2, 2, 4, 4},
+	}
+	for _, c := range cases {
+		a := base(t, "eks-minio", "harbor.domain=r.example.org", "minio.zones=1", fmt.Sprintf("minio.nodesPerZone=%d", c.nodes), fmt.Sprintf("minio.drivesPerNode=%d", c.drives))
+		got := []int{a.MinIONodesTolerated(false), a.MinIONodesTolerated(true), a.MinIODisruptionBudget(), a.MinIOAZsNeeded(false), a.MinIOAZsNeeded(true)}
+		want := []int{c.read, c.write, c.budget, c.azRead, c.azWrite}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%d nodes x %d drives: read, write, budget, AZs for read, AZs for write = %v, want %v", c.nodes, c.drives, got, want)
+		}
 	}
 }
 

@@ -54,7 +54,10 @@ func run(bin string, noWait, wizard bool) error {
 		return err
 	}
 	defer cluster.Stop()
-	if err := cluster.StartOperators(startCtx, harness.OperatorOptions{Trident: true, Velero: true}); err != nil {
+	// The operator stand-ins live as long as the world (ctx), not the
+	// start deadline: with startCtx they stopped answering after three
+	// minutes, and a later install waited forever for Velero's location.
+	if err := cluster.StartOperators(ctx, harness.OperatorOptions{Trident: true, Velero: true}); err != nil {
 		return err
 	}
 	fmt.Println("starting slapd and MinIO...")
@@ -140,8 +143,8 @@ storage:
   storageClass: ontap-nas
 minio:
   enabled: true
-  zones: 2
-  nodesPerZone: 2
+  zones: 1
+  nodesPerZone: 4
   drivesPerNode: 2
   volumeSize: 10Gi
   memoryRequest: 512Mi

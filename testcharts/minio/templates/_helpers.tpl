@@ -29,3 +29,11 @@ heritage: {{ .Release.Service }}
 {{- include "minio.fullname" . -}}
 {{- end -}}
 {{- end -}}
+
+
+{{- /* The policies as the chart's _helper_policy.tpl writes them. */}}
+{{- define "minio.policies" -}}
+{{- range .Values.policies }}
+{{ .name }}: {"Version":"2012-10-17","Statement":[{{ range $i, $s := .statements }}{{ if $i }},{{ end }}{"Effect":{{ $s.effect | default "Allow" | quote }},"Action":{{ $s.actions | toJson }}{{ if $s.resources }},"Resource":{{ $s.resources | toJson }}{{ end }}}{{ end }}]}
+{{- end }}
+{{- end -}}
