@@ -165,19 +165,38 @@ wait_for -t 240 "Start from" "Kubernetes v"
 shot welcome
 
 keys Enter # load the demo's answers file
-wait_for "Cluster DNS domain" "live checks done"
+wait_for "Cluster DNS domain"
+wait_gone "checking against"
+
+# settle waits until the screen stops changing for a second (bounded): a
+# result may land after the last marker.
+settle() {
+  local prev="" cur deadline=$((SECONDS + 30)) same=0
+  while ((SECONDS < deadline)); do
+    cur="$(screen)"
+    if [ "$cur" = "$prev" ]; then
+      same=$((same + 1))
+      ((same >= 5)) && return 0
+    else
+      same=0
+    fi
+    prev="$cur"
+    sleep 0.2
+  done
+}
 
 # next_step continues to the screen titled $1, accepting warnings on the
-# way, and waits for its marker (default: its live checks are done).
+# way, and waits for its live checks to finish (and for marker, if given).
 next_step() { # title [marker]
-  local marker="${2:-live checks done}"
   for _ in $(seq 6); do
     keys Enter
     sleep 0.5
     wait_gone "checks are running"
     # The step's title ends the screen's third row, right of the step list.
     if grep -qE " $1 *\$" <<<"$(screen | sed -n 3p)"; then
-      wait_for "$marker"
+      wait_gone "checking against"
+      [ $# -lt 2 ] || wait_for "$2"
+      settle
       return 0
     fi
     if grep -qF "accept the warnings" <<<"$(screen)"; then keys C-a; sleep 0.3; fi
@@ -187,6 +206,10 @@ next_step() { # title [marker]
 }
 
 next_step "Object storage"
+# The layout and what it tolerates sit under the last of the numbers; with
+# the focus there, the form scrolls them into view.
+focus_field "Spread over zones"
+settle
 shot minio
 
 next_step "LDAP"
@@ -208,17 +231,20 @@ shot review
 
 keys i
 wait_for "Installing"
-# Keep polling while the install runs: the picture is the last frame with a
-# release ready and another one still going, or failing that the last frame.
+# Poll while the install runs: the picture is the first frame with one
+# release ready and another still going (or, failing that, the last frame).
 best="" last=""
 deadline=$((SECONDS + 300))
 while ((SECONDS < deadline)); do
   s="$(capture)"
-  plain="$(screen)"
+  plain="$(sed 's/\x1b\[[0-9;:]*m//g' <<<"$s")"
   grep -qF "Installing" <<<"$plain" || break
   last="$s"
-  if grep -qE '^ ✓ +[a-z]+ +[a-z-]+ [0-9]' <<<"$plain" && grep -qE '^ (⠋|⠙|⠹|⠸|⠼|⠴|⠦|⠧|⠇|⠏|[|/\\-]) +[a-z]' <<<"$plain"; then best="$s"; fi
-  sleep 0.25
+  if grep -qE '^ ✓ +[a-z]+ +[a-z-]+ [0-9]' <<<"$plain" && grep -qE '^ (⠋|⠙|⠹|⠸|⠼|⠴|⠦|⠧|⠇|⠏|[|/\\-]) +[a-z]' <<<"$plain"; then
+    best="$s"
+    break
+  fi
+  sleep 0.2
 done
 [ -n "$last" ] || die "the install screen vanished at once"
 printf '%s\n' "${best:-$last}" >"$WORK/progress.ansi"
