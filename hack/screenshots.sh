@@ -20,6 +20,8 @@ FREEZE_VERSION="${FREEZE_VERSION:-v0.2.2}"
 export PATH="$PATH:/usr/local/go/bin:$HOME/go/bin"
 # The screen matching below reads UTF-8 (marks, spinners).
 export LC_ALL=C.UTF-8
+# A private server of our own even when run from inside tmux.
+unset TMUX
 
 log() { printf 'screenshots: %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
