@@ -38,9 +38,14 @@ e2e-services: deps ## quick subset: e2e tests against real slapd, MinIO, Postgre
 
 # Benchmarks use the default (optimised) build flags, not hack/buildflags.sh:
 # their figures must describe the code users run.
-bench: deps tools ## benchmarks, with their figures printed
+# BenchmarkInstallEKSMinIO compares the engine with the helm CLI (built
+# here, never by make test) and prints the wall times, their ratio, the
+# readiness latency and the installer's peak RSS; it runs once (-benchtime 1x).
+bench: deps tools ## benchmarks, with their figures printed (the install engine against the helm CLI too)
+	hack/build-tools.sh helm
 	$(GO) test -run '^$$' -bench . -benchmem ./answers/ ./render/ ./steps/
-	$(GO) test -tags e2e -run '^$$' -bench . -benchmem -timeout 20m ./e2e/...
+	$(GO) test -tags e2e -run '^$$' -bench 'Validate' -benchmem -timeout 20m ./e2e/...
+	$(GO) test -tags e2e -run '^$$' -bench 'Install' -benchtime 1x -timeout 30m ./e2e/...
 
 lint: ## go vet (with and without the e2e tag), staticcheck, and the test world's module versions
 	$(GO) vet ./...
@@ -60,8 +65,12 @@ golden: ## rewrite golden files from the current code (review the diff!)
 docs: build ## regenerate docs/answers.md from the schema
 	$(BIN) answers explain --markdown > docs/answers.md
 
-demo: build deps tools ## start the local simulated cluster and services and use them
-	$(GO) run ./cmd/harbor-installer-demo
+# On a terminal the demo opens the wizard; DEMO_FLAGS=-script installs,
+# installs again (all unchanged) and shows status instead, as it does
+# without a terminal.
+DEMO_FLAGS ?=
+demo: build deps tools ## start the local simulated cluster and services, install the demo plan into it (or open the wizard on a terminal)
+	$(GO) run ./cmd/harbor-installer-demo $(DEMO_FLAGS)
 
 screenshots: deps tools ## the README's pictures: the real wizard on the simulated world, in tmux, rendered by freeze into screenshots/
 	hack/screenshots.sh screenshots

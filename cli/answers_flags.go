@@ -37,5 +37,13 @@ func (f *answerFlags) load(errOut io.Writer) (*answers.Loaded, error) {
 	for _, w := range l.Warnings {
 		fmt.Fprintln(errOut, "warning: "+w.String())
 	}
+	mirror := getenv(ChartMirrorEnv)
+	changed, err := applyChartMirror(l, mirror)
+	if err != nil {
+		return nil, err
+	}
+	if len(changed) > 0 {
+		fmt.Fprintln(errOut, mirrorNotice(mirror, changed))
+	}
 	return l, nil
 }

@@ -48,7 +48,13 @@ and, with --atomic only, rolls the release back.
 
 Running install again with the same answers resumes: finished releases are
 reported unchanged. A release left pending by a killed run needs --recover.
-Ctrl-C stops cleanly and prints the command that resumes (exit code 130).`,
+Ctrl-C stops cleanly and prints the command that resumes (exit code 130).
+
+Charts come from charts.*.source; HARBOR_INSTALLER_CHART_MIRROR (an
+https:// Helm repository or an oci:// base) replaces every source left at
+its pinned default, for a mirror without Internet access. Helm's own
+variables (HELM_CACHE_HOME, HELM_REPOSITORY_CONFIG, HELM_REGISTRY_CONFIG,
+registry logins) apply as with the helm CLI.`,
 		Example: `  harbor-installer install --answers answers.yaml
   harbor-installer install --preset eks-minio --set harbor.domain=registry.example.org --yes
   harbor-installer install -f answers.yaml --yes --output json > events.jsonl`,
@@ -76,6 +82,7 @@ Ctrl-C stops cleanly and prints the command that resumes (exit code 130).`,
 			if steps.Worst(fs) != steps.Fail {
 				fs = append(fs, liveChecks(cmd.Context(), l, f.checkTimeout)...)
 			}
+			fs = pendingReleases(fs, f.recover)
 			if steps.Worst(fs) == steps.Fail {
 				printFindings(s.err, l, fs, steps.Warn)
 				fmt.Fprintln(s.err, "nothing installed: fix the failures above (harbor-installer validate shows all findings)")
@@ -138,6 +145,27 @@ Ctrl-C stops cleanly and prints the command that resumes (exit code 130).`,
 	fl.DurationVar(&f.checkTimeout, "check-timeout", 5*time.Second, "time limit of each network check and of connecting to the cluster")
 	fl.StringVar(&f.bundleDir, "bundle-dir", "", "directory for the support bundle written on failure (default: the system's temporary directory)")
 	return cmd
+}
+
+// pendingReleases turns the live check's finding about a release left
+// pending by a killed run into install's answer to it: with --recover the
+// engine rolls it back (or uninstalls it) itself, so it only warns; without,
+// it still stops the install, and the hint names --recover instead of a
+// manual helm command. (validate keeps the check's own hint.)
+func pendingReleases(fs []steps.Finding, recover bool) []steps.Finding {
+	out := make([]steps.Finding, len(fs))
+	for i, f := range fs {
+		if f.Level == steps.Fail && f.Live && strings.Contains(f.Seen, ", pending-") {
+			if recover {
+				f.Level = steps.Warn
+				f.Hint = "--recover rolls it back to its last deployed revision (or uninstalls it if it never deployed) before installing"
+			} else {
+				f.Hint = "a killed run left it pending: run install again with --recover, which rolls it back to its last deployed revision (or uninstalls it if it never deployed) and continues"
+			}
+		}
+		out[i] = f
+	}
+	return out
 }
 
 // liveChecks runs install's preflight; a variable so tests without a

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -36,20 +37,50 @@ func (f *wizardFlags) register(cmd *cobra.Command) {
 	cmd.Flags().DurationVar(&f.timeout, "timeout", 5*time.Second, "time limit of each network check")
 }
 
-// engineInstaller is the wizard's Installer: the install engine on the
-// cluster the answers name, the same path as `install --yes`.
-type engineInstaller struct {
-	timeout time.Duration
-	replay  string
+// wizardEngine runs the wizard's plan through the install engine on the
+// cluster the answers name, as `install --yes` would.
+type wizardEngine struct {
+	checkTimeout time.Duration
+	replay       string
 }
 
-// Run connects and runs the plan, reporting every event to emit.
-func (e engineInstaller) Run(ctx context.Context, a *answers.Answers, plan *render.Plan, emit func(install.Event)) (*install.Summary, error) {
-	b, err := newBackend(a, e.timeout)
+func (e wizardEngine) Run(ctx context.Context, a *answers.Answers, plan *render.Plan, emit func(install.Event)) (*install.Summary, error) {
+	backend, err := newBackend(a, e.checkTimeout)
 	if err != nil {
 		return nil, fmt.Errorf("connect to the cluster: %w", err)
 	}
-	return install.New(b, install.Options{ReplayCommand: e.replay, ResumeCommand: e.replay}).Run(ctx, plan, emit)
+	eng := install.New(backend, install.Options{
+		Timeout: install.DefaultTimeout, StallAfter: install.DefaultStallAfter,
+		ReplayCommand: e.replay, ResumeCommand: e.replay,
+	})
+	return eng.Run(ctx, plan, emit)
+}
+
+// wizardDiffer compares one release with the deployed one for Review.
+type wizardDiffer struct{ checkTimeout time.Duration }
+
+func (d wizardDiffer) Diff(ctx context.Context, a *answers.Answers, r render.Release) (string, bool, error) {
+	b, err := newBackend(a, d.checkTimeout)
+	if err != nil {
+		return "", false, err
+	}
+	pd, err := install.PlanDiff(ctx, b, &render.Plan{Releases: []render.Release{r}})
+	if err != nil || len(pd.Releases) == 0 {
+		return "", false, err
+	}
+	rd := pd.Releases[0]
+	if !rd.Installed {
+		return "", false, nil
+	}
+	if rd.FromVersion == rd.ToVersion && len(rd.ChangedPaths) == 0 {
+		return "", true, nil
+	}
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "would upgrade revision %d (chart %s -> %s)\n", rd.Revision, rd.FromVersion, rd.ToVersion)
+	for _, p := range rd.ChangedPaths {
+		fmt.Fprintf(&sb, "~ %s\n", p)
+	}
+	return sb.String(), true, nil
 }
 
 // runWizard is the interactive face: full screen, or line prompts with
@@ -70,7 +101,8 @@ func runWizard(ctx context.Context, s streams, f wizardFlags) error {
 	deps := ui.Deps{
 		Cluster:   &ui.KubeCluster{Timeout: f.timeout},
 		Checker:   &ui.StepChecker{Timeout: f.timeout},
-		Installer: engineInstaller{timeout: f.timeout, replay: "harbor-installer install --answers " + shellQuote(f.save) + " --yes"},
+		Differ:    wizardDiffer{checkTimeout: f.timeout},
+		Installer: wizardEngine{checkTimeout: f.timeout, replay: "harbor-installer install --answers " + shellQuote(f.save) + " --yes"},
 	}
 	if f.accessible || caps.Plain {
 		res, err := ui.RunAccessible(ctx, opts, deps, s.in, s.out)

@@ -91,6 +91,7 @@ func stopWorld() {
 func TestMain(m *testing.M) {
 	code := m.Run()
 	stopWorld()
+	stopInstallWorld()
 	os.Exit(code)
 }
 

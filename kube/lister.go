@@ -117,6 +117,9 @@ func (c *Client) ListTLSSecrets(ctx context.Context, namespace string) ([]TLSSec
 	}
 	var out []TLSSecretInfo
 	for _, s := range list.Items {
+		if s.Type != corev1.SecretTypeTLS {
+			continue // servers honour the field selector; be sure anyway
+		}
 		info := TLSSecretInfo{Name: s.Name}
 		block, _ := pem.Decode(s.Data[corev1.TLSCertKey])
 		if block == nil {

@@ -106,7 +106,7 @@ func RunAccessible(ctx context.Context, opts Options, deps Deps, in io.Reader, o
 		return res, err
 	}
 	res.SavedPath = opts.SavePath
-	res.Replay = opts.Program + " install --answers " + opts.SavePath
+	res.Replay = opts.Program + " install --answers " + opts.SavePath + " --yes"
 	fmt.Fprintf(out, "Answers saved to %s (secrets as references). Replay: %s\n", res.SavedPath, res.Replay)
 	yes, err := p.line("Install now? [y/N]: ")
 	if err != nil {
@@ -119,7 +119,7 @@ func RunAccessible(ctx context.Context, opts Options, deps Deps, in io.Reader, o
 	res.Summary, res.Err = sum, err
 	res.Interrupted = ctx.Err() != nil
 	fmt.Fprintln(out)
-	WriteSummary(out, res)
+	WriteSummary(out, res, false)
 	return res, nil
 }
 
@@ -285,6 +285,9 @@ func (p *prompter) askField(s steps.Step, f *field, a *answers.Answers) error {
 			f.apply(a)
 		default:
 			cur := f.def.get(a)
+			if f.def.kind == kindPick {
+				p.printChoices(f.def.pick, a)
+			}
 			v, err := p.line(fmt.Sprintf("%s [%s]: ", f.def.label, cur))
 			if err != nil {
 				return err
@@ -331,4 +334,30 @@ func eventLine(ev install.Event) string {
 		s += ": " + ev.Error
 	}
 	return s
+}
+
+// printChoices lists what the cluster offers for a pick field; the answer
+// may still be any name.
+func (p *prompter) printChoices(src pickSource, a *answers.Answers) {
+	ctx, cancel := context.WithTimeout(p.ctx, 10*time.Second)
+	defer cancel()
+	c := p.deps.Cluster
+	var opts []option
+	switch src {
+	case pickContexts:
+		l, _ := c.Contexts(a.Cluster.Kubeconfig)
+		opts = contextOptions(l)
+	case pickStorageClasses:
+		l, _ := c.StorageClasses(ctx, a)
+		opts = storageClassOptions(l)
+	case pickTLSSecrets:
+		l, _ := c.TLSSecrets(ctx, a)
+		opts = tlsSecretOptions(l, time.Now())
+	case pickIngressClasses:
+		l, _ := c.IngressClasses(ctx, a)
+		opts = ingressClassOptions(l)
+	}
+	for _, o := range opts {
+		fmt.Fprintf(p.out, "  choice: %s (%s)\n", o.value, o.desc)
+	}
 }

@@ -47,7 +47,7 @@ type Installer interface {
 // release, for Review on an existing install. found is false when the
 // release is not deployed.
 type Differ interface {
-	Diff(ctx context.Context, r render.Release) (diff string, found bool, err error)
+	Diff(ctx context.Context, a *answers.Answers, r render.Release) (diff string, found bool, err error)
 }
 
 // Deps is everything the wizard reaches outside itself. Tests pass fakes.

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -54,9 +53,10 @@ func (m *Model) doneView(h int) string {
 }
 
 // WriteSummary prints how the run ended to the normal screen after the
-// wizard left the alternate screen, so it stays in the scrollback.
-func WriteSummary(w io.Writer, r Result) {
-	writeSummary(w, newDone(r.Summary, r.Err, r.Interrupted), r, nil, false)
+// wizard left the alternate screen, so it stays in the scrollback. Marks
+// are Unicode when the terminal shows it; never colour, so it pastes clean.
+func WriteSummary(w io.Writer, r Result, unicode bool) {
+	writeSummary(w, newDone(r.Summary, r.Err, r.Interrupted), r, &Styles{Marks: marksFor(unicode)}, false)
 }
 
 func writeSummary(w io.Writer, d doneScreen, r Result, st *Styles, styled bool) {
@@ -69,11 +69,13 @@ func writeSummary(w io.Writer, d doneScreen, r Result, st *Styles, styled bool) 
 	ok, fail, warn, key := func(s string) string { return s }, func(s string) string { return s }, func(s string) string { return s }, func(s string) string { return s }
 	okMark, failMark := "+", "x"
 	if st != nil {
+		okMark, failMark = st.Marks.OK, st.Marks.Fail
+	}
+	if st != nil && styled {
 		ok = func(s string) string { return st.OK.Render(s) }
 		fail = func(s string) string { return st.Fail.Render(s) }
 		warn = func(s string) string { return st.Warn.Render(s) }
 		key = func(s string) string { return st.Key.Render(s) }
-		okMark, failMark = st.Marks.OK, st.Marks.Fail
 	}
 	s := d.sum
 	switch {
@@ -88,7 +90,9 @@ func writeSummary(w io.Writer, d doneScreen, r Result, st *Styles, styled bool) 
 		if cause == "" && d.err != nil {
 			cause = d.err.Error()
 		}
-		fmt.Fprintln(w, "  cause: "+cause)
+		// One paragraph: the screen wraps it, a multi-line error would
+		// lose its indent.
+		fmt.Fprintln(w, "  cause: "+strings.Join(strings.Fields(cause), " "))
 		if s != nil && s.BundlePath != "" {
 			fmt.Fprintln(w, "  support bundle: "+s.BundlePath)
 		}
@@ -115,7 +119,11 @@ func writeSummary(w io.Writer, d doneScreen, r Result, st *Styles, styled bool) 
 		fmt.Fprintln(w)
 	}
 	if len(s.Releases) > 0 {
-		fmt.Fprintln(w, "  verified:")
+		if d.err != nil || s.Cause != "" || d.interrupted {
+			fmt.Fprintln(w, "  releases:")
+		} else {
+			fmt.Fprintln(w, "  verified:")
+		}
 		for _, rel := range s.Releases {
 			mark := okMark
 			if rel.Outcome == install.OutcomeFailed || rel.Outcome == install.OutcomeSkipped {
@@ -135,10 +143,7 @@ func writeSummary(w io.Writer, d doneScreen, r Result, st *Styles, styled bool) 
 	if replay != "" {
 		fmt.Fprintln(w, "  replay     "+replay)
 	}
-	if s.ResumeCommand != "" && (d.interrupted || d.err != nil) {
+	if s.ResumeCommand != "" && s.ResumeCommand != replay && (d.interrupted || d.err != nil) {
 		fmt.Fprintln(w, "  resume     "+s.ResumeCommand)
 	}
 }
-
-// ErrInterrupted is returned by Run when the admin quit or abandoned.
-var ErrInterrupted = errors.New("interrupted")

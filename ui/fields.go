@@ -41,10 +41,10 @@ type fieldDef struct {
 	policy string
 	// placeholder is shown in an empty input: what empty means.
 	placeholder string
-	get    func(a *answers.Answers) string
-	set    func(a *answers.Answers, v string)
-	secret func(a *answers.Answers) *answers.SecretRef
-	when   func(a *answers.Answers) bool
+	get         func(a *answers.Answers) string
+	set         func(a *answers.Answers, v string)
+	secret      func(a *answers.Answers) *answers.SecretRef
+	when        func(a *answers.Answers) bool
 }
 
 func (f fieldDef) applies(a *answers.Answers) bool { return f.when == nil || f.when(a) }

@@ -5,7 +5,9 @@ import "github.com/charmbracelet/bubbles/key"
 // shortKeys are the keys the help line teaches on the current screen.
 func (m *Model) shortKeys() []key.Binding {
 	k := m.keys
-	b := func(keys, help string) key.Binding { return key.NewBinding(key.WithKeys(keys), key.WithHelp(keys, help)) }
+	b := func(keys, help string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys), key.WithHelp(keys, help))
+	}
 	switch m.screen {
 	case screenWelcome:
 		out := []key.Binding{b("↑/↓", "choose"), b("enter", "start"), k.Quit}

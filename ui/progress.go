@@ -3,7 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
-		"strings"
+	"strings"
 	"time"
 
 	"github.com/charmbracelet/bubbles/progress"
@@ -17,17 +17,17 @@ import (
 // installScreen turns the engine's events into a progress view: an overall
 // bar, a row per release, ready/desired per workload, and a stall's blocker.
 type installScreen struct {
-	events  chan tea.Msg
-	cancel  context.CancelFunc
-	rows    []*releaseRow
-	byName  map[string]*releaseRow
-	elapsed time.Duration
-	lastAt  time.Time
+	events                                   chan tea.Msg
+	cancel                                   context.CancelFunc
+	rows                                     []*releaseRow
+	byName                                   map[string]*releaseRow
+	elapsed                                  time.Duration
+	lastAt                                   time.Time
 	secretsMade, secretsKept, secretsUpdated int
-	confirm bool // ctrl+c asked: abandon?
-	stopped bool // cancel sent
-	bar     progress.Model
-	started time.Time
+	confirm                                  bool // ctrl+c asked: abandon?
+	stopped                                  bool // cancel sent
+	bar                                      progress.Model
+	started                                  time.Time
 }
 
 // releaseRow is one release's line.
@@ -318,10 +318,16 @@ func (r *releaseRow) detail(mk Marks) string {
 		name := o.Ref.Name
 		if o.Ref.Kind == "Job" {
 			state := "running"
-			if o.State == model.Ready {
+			// A hook Job is deleted once it succeeds: a ready release
+			// means it completed.
+			if o.State == model.Ready || r.state == "ready" {
 				state = "complete"
 			}
 			parts = append(parts, "Job "+name+" "+state)
+			continue
+		}
+		if o.Desired == 0 && o.State != model.Ready {
+			parts = append(parts, name+" "+string(o.State))
 			continue
 		}
 		parts = append(parts, fmt.Sprintf("%s %d/%d", name, o.Ready, o.Desired))

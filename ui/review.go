@@ -38,13 +38,14 @@ func (m *Model) openReview() tea.Cmd {
 		return nil
 	}
 	var cmds []tea.Cmd
+	a := *m.a
 	for _, r := range p.Releases {
 		r := r
 		d := m.deps.Differ
 		cmds = append(cmds, func() tea.Msg {
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
-			diff, found, err := d.Diff(ctx, r)
+			diff, found, err := d.Diff(ctx, &a, r)
 			switch {
 			case err != nil:
 				return diffMsg{r.Name, "diff unavailable: " + firstLine(err.Error())}
@@ -75,7 +76,7 @@ func (m *Model) typedSecretEnv() []string {
 
 // replayCommand installs the saved answers again without questions.
 func (m *Model) replayCommand(path string) string {
-	return m.opts.Program + " install --answers " + path
+	return m.opts.Program + " install --answers " + path + " --yes"
 }
 
 // save writes the answers (references only) with mode 0600.
@@ -211,15 +212,19 @@ func (m *Model) reviewView(h int) string {
 		}
 		lines = append(lines, "")
 	}
+	colW := m.width - sideWidth - 3
+	if m.width < 100 {
+		colW = m.width - 3
+	}
 	switch {
 	case r.saveErr != nil:
-		lines = append(lines, st.Fail.Render(mk.Fail+" "+r.saveErr.Error()))
+		lines = append(lines, wrap(st.Fail.Render(mk.Fail)+" "+r.saveErr.Error(), colW, "  ")...)
 	case r.saved != "":
-		lines = append(lines, st.OK.Render(mk.OK)+" saved "+r.saved+" (0600, secrets as references)")
-		lines = append(lines, "  replay: "+st.Key.Render(m.replayCommand(r.saved)))
+		lines = append(lines, wrap(st.OK.Render(mk.OK)+" saved "+r.saved+" (0600, secrets as references)", colW, "  ")...)
+		lines = append(lines, wrap("  replay: "+m.replayCommand(r.saved), colW, "    ")...)
 	default:
-		lines = append(lines, "answers are saved to "+st.Key.Render(m.opts.SavePath)+" before anything changes")
-		lines = append(lines, "  replay later: "+m.replayCommand(m.opts.SavePath))
+		lines = append(lines, wrap("answers are saved to "+m.opts.SavePath+" before anything changes", colW, "  ")...)
+		lines = append(lines, wrap("  replay later: "+m.replayCommand(m.opts.SavePath), colW, "    ")...)
 	}
 	if len(r.exports) > 0 {
 		lines = append(lines, st.Warn.Render(mk.Warn)+" typed secrets stay in memory; export "+strings.Join(r.exports, ", ")+" before a replay")
@@ -239,7 +244,7 @@ func (m *Model) reviewView(h int) string {
 			vals = append(vals, f.def.label+" "+st.Value.Render(v))
 		}
 		head := st.Dim.Render(sc.step.Title) + strings.Repeat(" ", max(16-len(sc.step.Title), 1))
-		for i, l := range wrap(strings.Join(vals, " "+mk.Bullet+" "), m.width-sideWidth-3-16, "") {
+		for i, l := range wrap(strings.Join(vals, " "+mk.Bullet+" "), colW-16, "") {
 			if i == 0 {
 				lines = append(lines, head+l)
 			} else {
@@ -252,7 +257,20 @@ func (m *Model) reviewView(h int) string {
 		m.review.scroll = r.scroll
 		lines = lines[r.scroll:]
 	}
+	if m.width < 100 {
+		// Narrow: the plan and the answers need the width more than the
+		// step list, which is all ✓ or ! by now.
+		return strings.Join(indentLinesSlice(lines, " "), "\n")
+	}
 	return m.besideList(len(m.stepsSc), lines, h)
+}
+
+func indentLinesSlice(lines []string, pad string) []string {
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		out[i] = pad + l
+	}
+	return out
 }
 
 // secretShown is how Review shows a secret: how it is provided, never a value.

@@ -83,10 +83,10 @@ type Model struct {
 	optErr  map[pickSource]error
 	zones   []kube.ZoneInfo
 
-	review  reviewScreen
-	pager   viewport.Model
-	inst    installScreen
-	done    doneScreen
+	review   reviewScreen
+	pager    viewport.Model
+	inst     installScreen
+	done     doneScreen
 	quitting bool
 	// Result is what the wizard ended with, for the caller to print.
 	result Result

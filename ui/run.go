@@ -25,7 +25,7 @@ func Run(ctx context.Context, opts Options, deps Deps, caps Caps, in io.Reader, 
 		return res, fmt.Errorf("wizard: %w", err)
 	}
 	if res.Summary != nil || res.Err != nil || res.Interrupted && res.SavedPath != "" {
-		WriteSummary(out, res)
+		WriteSummary(out, res, caps.Unicode)
 	} else if res.SavedPath != "" {
 		fmt.Fprintf(out, "answers saved to %s\nreplay: %s\n", res.SavedPath, res.Replay)
 	}

@@ -138,7 +138,7 @@ func TestSecretTypedStaysInMemory(t *testing.T) {
 	if z.stepName() != "harbor" {
 		t.Fatalf("step 7 is %s", z.stepName())
 	}
-	z.key("tab") // admin password
+	z.key("tab")  // admin password
 	z.key("left") // generated -> type it
 	z.typeText("s3cr3t-Pa55")
 	z.golden("step_harbor_secret")
@@ -176,7 +176,9 @@ func TestSecretTypedStaysInMemory(t *testing.T) {
 // returns how many keys it took.
 func devToReview(t *testing.T, z *wiz) int {
 	keys := 0
-	press := func(k ...string) { keys += len(k); z.key(k...) }
+	var seq []string
+	press := func(k ...string) { keys += len(k); seq = append(seq, k...); z.key(k...) }
+	defer func() { t.Logf("keys: %v", seq) }()
 	press("enter") // welcome: preset dev
 	press("enter") // cluster
 	press("ctrl+u")
@@ -260,6 +262,9 @@ func TestInstallStalledAndDone(t *testing.T) {
 		t.Fatalf("i did not start the install")
 	}
 	z.golden("install_stalled")
+	z.msg(tea_resize(80, 24))
+	z.golden("install_stalled_80x24")
+	z.msg(tea_resize(100, 30))
 	// Ctrl-C asks first; any other key goes on.
 	z.key("ctrl+c")
 	z.screenHas("Abandon the install?")
@@ -274,7 +279,7 @@ func TestInstallStalledAndDone(t *testing.T) {
 	}
 	z.golden("done")
 	var b strings.Builder
-	WriteSummary(&b, z.m.Result())
+	WriteSummary(&b, z.m.Result(), true)
 	if !strings.Contains(b.String(), "https://registry.example.org") || !strings.Contains(b.String(), "replay") {
 		t.Errorf("summary for the scrollback:\n%s", b.String())
 	}
@@ -346,5 +351,26 @@ func BenchmarkFirstFrame(b *testing.B) {
 		m := New(Options{Preset: "dev"}, deps, NewStyles(r, unicodeCaps()))
 		m.Update(tea_resize(100, 30))
 		_ = m.View()
+	}
+}
+
+// TestFullHelp: ? shows every key, and again hides it; in a text field ?
+// is text.
+func TestFullHelp(t *testing.T) {
+	deps, _ := testDeps()
+	z := newWiz(t, Options{Preset: "dev"}, deps, 100, 30, unicodeCaps())
+	z.key("enter", "enter", "tab") // domain step: focus stays on the only field
+	z.key("?")
+	if z.m.help.ShowAll || !strings.HasSuffix(z.m.a.Harbor.Domain, "?") {
+		t.Fatalf("? in a text field should be text: domain %q", z.m.a.Harbor.Domain)
+	}
+	z.key("backspace", "ctrl+c")
+	z = newWiz(t, Options{Preset: "dev"}, deps, 100, 30, unicodeCaps())
+	z.key("enter", "enter", "enter", "ctrl+a", "enter") // to TLS, an enum field
+	z.key("?")
+	z.golden("help_full")
+	z.key("?")
+	if z.m.help.ShowAll {
+		t.Fatal("? did not hide the full help")
 	}
 }

@@ -86,6 +86,12 @@ func (m *Model) stepView(h int) string {
 	for _, f := range vis {
 		labelW = max(labelW, lipgloss.Width(f.def.label))
 	}
+	// Findings sit under the value when there is room for a readable
+	// column, else under the label.
+	findIndent := labelW + 4
+	if w-findIndent < 56 {
+		findIndent = 4
+	}
 	for i, f := range vis {
 		focused := i == sc.focus
 		if focused {
@@ -106,7 +112,7 @@ func (m *Model) stepView(h int) string {
 			if fd.Level == steps.OK && (f.def.kind == kindSecret || fd.Key == "minio.zones") {
 				continue // the control says it already, or the layout below draws it
 			}
-			lines = append(lines, m.findingLines(fd, labelW+4, w)...)
+			lines = append(lines, m.findingLines(fd, findIndent, w)...)
 		}
 		if f.def.key == "minio.spreadAcrossZones" {
 			// The picture sits right under the numbers it is drawn from.

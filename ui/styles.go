@@ -8,8 +8,8 @@ import (
 // Marks are the symbols screens draw, Unicode or ASCII.
 type Marks struct {
 	OK, Warn, Fail, Current, Todo, Rule, Bullet, Arrow, Dot, Block string
-	BarFull, BarEmpty                                               rune
-	LeftSel, RightSel                                               string
+	BarFull, BarEmpty                                              rune
+	LeftSel, RightSel                                              string
 }
 
 func marksFor(unicode bool) Marks {
@@ -31,7 +31,7 @@ type Styles struct {
 	Renderer *lipgloss.Renderer
 
 	Header, HeaderDim, Simulated, Title, Subtitle, Label, Focused, Value, Dim, Help lipgloss.Style
-	OK, Warn, Fail, Current, Todo, Key, Hint, Box, Selected                        lipgloss.Style
+	OK, Warn, Fail, Current, Todo, Key, Hint, Box, Selected                         lipgloss.Style
 }
 
 // NewStyles builds the styles for caps on renderer r. Colours are adaptive
@@ -42,7 +42,9 @@ func NewStyles(r *lipgloss.Renderer, caps Caps) *Styles {
 	if !caps.Color {
 		r.SetColorProfile(termenv.Ascii)
 	}
-	c := func(light, dark string) lipgloss.AdaptiveColor { return lipgloss.AdaptiveColor{Light: light, Dark: dark} }
+	c := func(light, dark string) lipgloss.AdaptiveColor {
+		return lipgloss.AdaptiveColor{Light: light, Dark: dark}
+	}
 	accent := c("4", "12")
 	green := c("2", "10")
 	yellow := c("3", "11")

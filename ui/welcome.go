@@ -102,6 +102,8 @@ func (m *Model) loadChoice() tea.Cmd {
 	case "preset":
 		opts.Preset = c.name
 	case "file":
+		// --preset with --answers: the file's answers over the preset.
+		opts.Preset = m.opts.Preset
 		opts.File = strings.TrimSpace(m.welcome.path.Value())
 		if opts.File == "" {
 			m.welcome.err = fmt.Errorf("give the path of an answers file")

@@ -5,6 +5,15 @@
 // it, and runs harbor-installer against them so a newcomer can try the
 // program without a cluster. It is what `make demo` runs.
 //
+// Without a terminal (or with -script) it installs the demo plan with the
+// install engine, runs the same install again (every release unchanged) and
+// shows `status`. On a terminal it opens the wizard instead: it runs the
+// binary with no command, stdin and stdout on the terminal, in the demo's
+// environment (KUBECONFIG and HARBOR_INSTALLER_CHART_MIRROR), which is the
+// wizard's entry point. The charts come from the loopback repository
+// through HARBOR_INSTALLER_CHART_MIRROR, as the presets' pinned upstream
+// URLs are unreachable here.
+//
 // Everything it starts is SIMULATED: no container runs, the charts are test
 // charts, and it all stops (processes, ports, files) on Ctrl-C.
 package main
@@ -17,8 +26,11 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
+
+	"golang.org/x/term"
 
 	"github.com/harbor-installer/harbor-installer/harness"
 )
@@ -28,9 +40,10 @@ const domain = "harbor.demo.test"
 func main() {
 	bin := flag.String("bin", "bin/harbor-installer", "the harbor-installer binary to run")
 	noWait := flag.Bool("no-wait", false, "stop right after the demo commands instead of waiting for Ctrl-C")
-	wizard := flag.Bool("wizard", false, "open the wizard against the simulated world instead of running the demo commands")
+	script := flag.Bool("script", false, "run the scripted install (install, install again, status) even on a terminal, instead of the wizard")
 	flag.Parse()
-	if err := run(*bin, *noWait, *wizard); err != nil {
+	wizard := !*script && term.IsTerminal(int(os.Stdin.Fd())) && term.IsTerminal(int(os.Stdout.Fd()))
+	if err := run(*bin, *noWait, wizard); err != nil {
 		fmt.Fprintln(os.Stderr, "demo: "+err.Error())
 		os.Exit(1)
 	}
@@ -54,9 +67,7 @@ func run(bin string, noWait, wizard bool) error {
 		return err
 	}
 	defer cluster.Stop()
-	// The operator stand-ins live as long as the world (ctx), not the
-	// start deadline: with startCtx they stopped answering after three
-	// minutes, and a later install waited forever for Velero's location.
+	// The operator stand-ins live until the demo stops, not just its start.
 	if err := cluster.StartOperators(ctx, harness.OperatorOptions{Trident: true, Velero: true}); err != nil {
 		return err
 	}
@@ -82,38 +93,50 @@ func run(bin string, noWait, wizard bool) error {
 		return err
 	}
 	answersFile := filepath.Join(dir, "demo-answers.yaml")
-	if err := os.WriteFile(answersFile, []byte(demoAnswers(cluster, svc, repo, bindPW)), 0o644); err != nil {
+	if err := os.WriteFile(answersFile, []byte(demoAnswers(cluster, svc, bindPW)), 0o644); err != nil {
 		return err
 	}
 
-	env := append(os.Environ(), "KUBECONFIG="+cluster.Kubeconfig)
-	if wizard {
-		// The wizard labels everything SIMULATED when this is set; the
-		// terminal is handed over, and the world stops when it exits.
-		cmd := exec.CommandContext(ctx, bin, "--answers", answersFile)
-		cmd.Env = append(env, "HARBOR_INSTALLER_SIMULATED=1")
-		cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	env := append(os.Environ(), "KUBECONFIG="+cluster.Kubeconfig, "HARBOR_INSTALLER_CHART_MIRROR="+repo.URL)
+	runBin := func(args ...string) error {
+		fmt.Printf("\n$ harbor-installer %s\n", strings.Join(args, " "))
+		cmd := exec.CommandContext(ctx, bin, args...)
+		cmd.Env, cmd.Stdin, cmd.Stdout, cmd.Stderr = env, os.Stdin, os.Stdout, os.Stderr
 		err := cmd.Run()
-		fmt.Println("\nstopping the simulated world...")
+		if err != nil {
+			fmt.Printf("(exit: %v)\n", err)
+		}
 		return err
 	}
-	for _, args := range [][]string{
-		{"validate", "--answers", answersFile},
-		{"render", "--answers", answersFile, "--out", filepath.Join(dir, "out")},
-		{"install", "--dry-run", "--answers", answersFile},
-	} {
-		fmt.Printf("\n$ harbor-installer %v\n", args)
-		cmd := exec.CommandContext(ctx, bin, args...)
-		cmd.Env, cmd.Stdout, cmd.Stderr = env, os.Stdout, os.Stderr
-		if err := cmd.Run(); err != nil {
-			fmt.Printf("(exit: %v)\n", err)
+	if wizard {
+		// The wizard: the binary with no command, on this terminal, starting
+		// from the demo answers. HARBOR_INSTALLER_SIMULATED labels every
+		// screen SIMULATED; the world stops when the wizard exits.
+		fmt.Println("\nopening the wizard (run `make demo` without a terminal, or the demo with -script, for the scripted install)...")
+		env = append(env, "HARBOR_INSTALLER_SIMULATED=1")
+		err := runBin("--answers", answersFile)
+		fmt.Println("\nstopping the simulated world...")
+		return err
+	} else {
+		for _, args := range [][]string{
+			{"validate", "--answers", answersFile},
+			{"install", "--answers", answersFile, "--yes"},
+			// The same answers again: every release unchanged, in seconds.
+			{"install", "--answers", answersFile, "--yes"},
+			{"status", "--answers", answersFile},
+		} {
+			if err := runBin(args...); err != nil && args[0] != "validate" {
+				return fmt.Errorf("harbor-installer %s failed", strings.Join(args, " "))
+			}
 		}
 	}
 
 	fmt.Printf("\nThe simulated world keeps running. In another terminal:\n\n")
 	fmt.Printf("  export KUBECONFIG=%s\n", cluster.Kubeconfig)
-	fmt.Printf("  %s validate --answers %s\n", bin, answersFile)
-	fmt.Printf("  %s render --answers %s --out out/\n\n", bin, answersFile)
+	fmt.Printf("  export HARBOR_INSTALLER_CHART_MIRROR=%s   # the presets' charts, from the loopback repository\n", repo.URL)
+	fmt.Printf("  %s status --answers %s\n", bin, answersFile)
+	fmt.Printf("  %s diff --answers %s\n", bin, answersFile)
+	fmt.Printf("  %s install --preset eks-minio --set harbor.domain=registry.test --set harbor.namespace=eks --set minio.namespace=eks-minio --set backup.enabled=false --yes\n\n", bin)
 	if noWait {
 		return nil
 	}
@@ -123,7 +146,7 @@ func run(bin string, noWait, wizard bool) error {
 	return nil
 }
 
-func demoAnswers(c *harness.Cluster, svc *harness.Services, repo *harness.ChartRepo, bindPW string) string {
+func demoAnswers(c *harness.Cluster, svc *harness.Services, bindPW string) string {
 	return fmt.Sprintf(`# SIMULATED demo answers written by harbor-installer-demo.
 version: 1
 cluster:
@@ -143,8 +166,8 @@ storage:
   storageClass: ontap-nas
 minio:
   enabled: true
-  zones: 1
-  nodesPerZone: 4
+  zones: 2
+  nodesPerZone: 2
   drivesPerNode: 2
   volumeSize: 10Gi
   memoryRequest: 512Mi
@@ -161,11 +184,6 @@ ldap:
   testUser: %[10]s
 backup:
   enabled: true
-charts:
-  harbor: {source: %[11]s, name: harbor, version: 1.19.1}
-  minio: {source: %[11]s, name: minio, version: 5.4.0}
-  trident: {source: %[11]s, name: trident-operator, version: 100.2606.0}
-  velero: {source: %[11]s, name: velero, version: 12.1.0}
 `, c.Kubeconfig, domain, svc.CA.CertFile, svc.LDAP.LDAPSURL, svc.LDAP.BindDN, bindPW, svc.LDAP.BaseDN,
-		harness.LDAPGroupsDN, harness.LDAPAdminGroupDN, harness.LDAPUserAlice, repo.URL)
+		harness.LDAPGroupsDN, harness.LDAPAdminGroupDN, harness.LDAPUserAlice)
 }
