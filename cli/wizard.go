@@ -45,6 +45,10 @@ type wizardEngine struct {
 }
 
 func (e wizardEngine) Run(ctx context.Context, a *answers.Answers, plan *render.Plan, emit func(install.Event)) (*install.Summary, error) {
+	plan, err := wizardMirror(a, plan)
+	if err != nil {
+		return nil, err
+	}
 	backend, err := newBackend(a, e.checkTimeout)
 	if err != nil {
 		return nil, fmt.Errorf("connect to the cluster: %w", err)
