@@ -270,6 +270,11 @@ render "$WORK/progress.ansi" "$OUT/progress.png"
 log "progress.png"
 
 wait_for -t 300 "replay"
+if grep -qF "Install failed" <<<"$(screen)"; then
+  # A README picture of a failed install would be a lie about the demo.
+  screen >&2
+  die "the demo install failed: no done picture"
+fi
 shot done
 
 keys Enter # leave the wizard; the demo then stops its world
