@@ -20,6 +20,8 @@ import (
 // installFlags are install's own flags.
 type installFlags struct {
 	yes, dryRun, recover, atomic bool
+	skipVerify                   bool
+	secretsDir                   string
 	output                       string
 	timeout, stallAfter          time.Duration
 	checkTimeout                 time.Duration
@@ -45,6 +47,13 @@ otherwise, or one JSON event per line with --output json (docs/events.md).
 A release that stops progressing fails after --stall-after, naming the
 object that blocks it; a failure writes a support bundle (secrets redacted)
 and, with --atomic only, rolls the release back.
+
+Then install proves Harbor works end to end as harbor-installer verify does
+(health, admin login through externalURL, LDAP through Harbor, an image
+pushed and pulled, backups scheduled) and sets up harbor.projects and
+migration.*; each result is a verify.finding event, and a failure makes
+install exit 1 (--skip-verify leaves this out). On a simulated cluster (kwok
+nodes) there is no Harbor to talk to, and one warning says so.
 
 Running install again with the same answers resumes: finished releases are
 reported unchanged. A release left pending by a killed run needs --recover.
@@ -120,14 +129,29 @@ registry logins) apply as with the helm CLI.`,
 				Preflight: &install.Preflight{Warnings: warnings},
 			})
 			sink := pickSink(s, f.output)
+			start := time.Now()
 			sum, err := eng.Run(cmd.Context(), plan, sink)
+			// Ready pods are not a working registry: prove it end to end.
+			var proof []steps.Finding
+			if err == nil && !f.dryRun && !f.skipVerify {
+				proof, err = afterInstall(cmd.Context(), &l.Answers, f.secretsDir, findingEvents(sink, start))
+				if err != nil {
+					err = install.ErrInterrupted // only an ended ctx stops verify
+				}
+			}
 			if f.output == "text" {
 				printSummary(s.out, sum, err != nil)
+				if len(proof) > 0 {
+					fmt.Fprintf(s.out, "Verified:        %s\n", summary(proof))
+				}
 			}
 			switch {
 			case errors.Is(err, install.ErrInterrupted):
 				return silentExit(ExitInterrupted)
 			case err != nil:
+				return silentExit(ExitFailure)
+			case steps.Worst(proof) == steps.Fail:
+				fmt.Fprintln(s.err, "installed, but Harbor does not work end to end: fix the failures above, then run harbor-installer verify")
 				return silentExit(ExitFailure)
 			}
 			return nil
@@ -144,6 +168,8 @@ registry logins) apply as with the helm CLI.`,
 	fl.BoolVar(&f.atomic, "atomic", false, "roll a failed release back after the support bundle is saved")
 	fl.DurationVar(&f.checkTimeout, "check-timeout", 5*time.Second, "time limit of each network check and of connecting to the cluster")
 	fl.StringVar(&f.bundleDir, "bundle-dir", "", "directory for the support bundle written on failure (default: the system's temporary directory)")
+	fl.BoolVar(&f.skipVerify, "skip-verify", false, "do not prove Harbor end to end after the install (harbor-installer verify does it later)")
+	fl.StringVar(&f.secretsDir, "secrets-dir", ".", "directory for the robot secret files verify's setup writes (mode 0600)")
 	return cmd
 }
 

@@ -29,6 +29,9 @@ type cliFake struct {
 	failRelease string
 	leak        []string
 	block       chan struct{}
+	// proof is what afterInstall reports; verified counts its calls.
+	proof    []steps.Finding
+	verified int
 }
 
 func newCLIFake() *cliFake {
@@ -116,10 +119,20 @@ func (f *cliFake) Watch(ctx context.Context, targets []model.WatchTarget, update
 // withFake makes every command use f and skips the live checks (they need
 // real systems; e2e covers them).
 func withFake(t *testing.T, f *cliFake) {
-	oldB, oldL := newBackend, liveChecks
+	oldB, oldL, oldA := newBackend, liveChecks, afterInstall
 	newBackend = func(*answers.Answers, time.Duration) (install.Backend, error) { return f, nil }
 	liveChecks = func(context.Context, *answers.Loaded, time.Duration) []steps.Finding { return nil }
-	t.Cleanup(func() { newBackend, liveChecks = oldB, oldL })
+	afterInstall = func(_ context.Context, _ *answers.Answers, _ string, report func(steps.Finding)) ([]steps.Finding, error) {
+		f.mu.Lock()
+		f.verified++
+		proof := f.proof
+		f.mu.Unlock()
+		for _, p := range proof {
+			report(p)
+		}
+		return proof, nil
+	}
+	t.Cleanup(func() { newBackend, liveChecks, afterInstall = oldB, oldL, oldA })
 }
 
 func runCLI(args ...string) (int, string, string) {
@@ -311,4 +324,3 @@ func keys(m map[string][]byte) []string {
 	}
 	return out
 }
-

@@ -84,6 +84,16 @@ func eventText(e install.Event) string {
 		return "failed: " + e.Error
 	case install.PlanInterrupted:
 		return e.Message
+	case install.VerifyFinding:
+		if e.Finding == nil {
+			return ""
+		}
+		f := e.Finding
+		s := fmt.Sprintf("verify %-4s %s: %s", f.Level, f.Key, f.Seen)
+		if f.Hint != "" {
+			s += "\n    -> " + f.Hint
+		}
+		return s
 	}
 	return string(e.Type)
 }
@@ -166,6 +176,9 @@ type liveView struct {
 	rows  map[string]string
 	// drawn is how many release lines are on screen below the log.
 	drawn int
+	// closed: the plan ended and its rows stay as drawn; later events
+	// (verify's findings) only print their lines.
+	closed bool
 }
 
 // newLiveView sizes the view to the terminal behind out.
@@ -260,6 +273,15 @@ func fmtElapsed(d time.Duration) string { return fmt.Sprintf("%.1fs", d.Seconds(
 // them again, each cut to the terminal's width. final leaves them in place.
 func (v *liveView) redraw(logLine string, final bool) {
 	var b strings.Builder
+	if v.closed {
+		if logLine != "" {
+			for _, l := range strings.Split(logLine, "\n") {
+				b.WriteString(v.cut(l) + "\n")
+			}
+		}
+		io.WriteString(v.out, b.String())
+		return
+	}
 	if v.drawn > 0 {
 		fmt.Fprintf(&b, "\x1b[%dA\x1b[J", v.drawn)
 	}
@@ -273,7 +295,7 @@ func (v *liveView) redraw(logLine string, final bool) {
 	}
 	v.drawn = len(v.order)
 	if final {
-		v.drawn = 0
+		v.drawn, v.closed = 0, true
 	}
 	io.WriteString(v.out, b.String())
 }

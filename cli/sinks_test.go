@@ -11,6 +11,7 @@ import (
 
 	"github.com/harbor-installer/harbor-installer/install"
 	"github.com/harbor-installer/harbor-installer/kube/model"
+	"github.com/harbor-installer/harbor-installer/steps"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata")
@@ -53,6 +54,8 @@ func scriptedEvents() []install.Event {
 		at(40000, install.Event{Type: install.ObjectProgress, Release: "harbor", Namespace: "harbor", Object: dep, State: model.Ready, Ready: 3, Desired: 3}),
 		at(42000, install.Event{Type: install.ReleaseReady, Release: "harbor", Namespace: "harbor", Revision: 2}),
 		at(42000, install.Event{Type: install.PlanDone, Summary: sum}),
+		at(42100, install.Event{Type: install.VerifyFinding, Finding: &steps.Finding{Step: "verify", Key: "harbor.adminPassword", Level: steps.OK, Seen: "admin logs in through https://registry.example.org", Live: true}}),
+		at(47300, install.Event{Type: install.VerifyFinding, Finding: &steps.Finding{Step: "verify", Key: "backup.schedule", Level: steps.Fail, Seen: "no Velero Schedule", Hint: "check the velero release", Live: true}}),
 	}
 }
 
@@ -80,7 +83,7 @@ func TestPlainSinkGolden(t *testing.T) {
 	for _, e := range evs {
 		sink(e)
 	}
-	printSummary(&b, evs[len(evs)-1].Summary, false)
+	printSummary(&b, evs[len(evs)-3].Summary, false)
 	golden(t, "sink-plain.golden", b.Bytes())
 }
 

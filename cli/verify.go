@@ -108,7 +108,8 @@ Exit codes: 0 every check ok, 1 at least one failure, 2 bad answers or flags.`,
 }
 
 // connectCluster gives verify the cluster for the backup checks and pod
-// events; without it those checks say why.
+// events (and AfterInstall its nodes, to tell a simulated cluster); without
+// it those checks say why.
 func connectCluster(ctx context.Context, a *answers.Answers, o *verify.Options) {
 	c, err := kube.Connect(a.Cluster.Kubeconfig, a.Cluster.Context, o.Timeout)
 	if err == nil {
@@ -118,7 +119,7 @@ func connectCluster(ctx context.Context, a *answers.Answers, o *verify.Options) 
 		o.ClusterErr = err
 		return
 	}
-	o.Cluster = c
+	o.Cluster, o.Nodes = c, c
 }
 
 // streamPrinter prints findings as they arrive, in printFindings' style.

@@ -15,6 +15,7 @@ import (
 	"github.com/harbor-installer/harbor-installer/install"
 	"github.com/harbor-installer/harbor-installer/presets"
 	"github.com/harbor-installer/harbor-installer/render"
+	"github.com/harbor-installer/harbor-installer/steps"
 	"github.com/harbor-installer/harbor-installer/ui"
 )
 
@@ -58,6 +59,14 @@ func (e wizardEngine) Run(ctx context.Context, a *answers.Answers, plan *render.
 		ReplayCommand: e.replay, ResumeCommand: e.replay,
 	})
 	return eng.Run(ctx, plan, emit)
+}
+
+// wizardVerifier proves the install for the Done screen, as install does
+// after plan.done (robot secret files go beside the saved answers).
+type wizardVerifier struct{ secretsDir string }
+
+func (v wizardVerifier) Verify(ctx context.Context, a *answers.Answers, report func(steps.Finding)) ([]steps.Finding, error) {
+	return afterInstall(ctx, a, v.secretsDir, report)
 }
 
 // wizardDiffer compares one release with the deployed one for Review.
@@ -119,6 +128,7 @@ func runWizard(ctx context.Context, s streams, f wizardFlags) error {
 		Checker:   &ui.StepChecker{Timeout: f.timeout},
 		Differ:    wizardDiffer{checkTimeout: f.timeout},
 		Installer: wizardEngine{checkTimeout: f.timeout, replay: "harbor-installer install --answers " + shellQuote(f.save) + " --yes"},
+		Verifier:  wizardVerifier{secretsDir: filepath.Dir(f.save)},
 	}
 	if f.accessible || caps.Plain {
 		res, err := ui.RunAccessible(ctx, opts, deps, s.in, s.out)
@@ -141,6 +151,9 @@ func wizardExit(res ui.Result, err error) error {
 	case res.Interrupted:
 		return silentExit(ExitInterrupted)
 	case res.Err != nil || (res.Summary != nil && res.Summary.Cause != ""):
+		return silentExit(ExitFailure)
+	case steps.Worst(res.Verified) == steps.Fail:
+		// Installed, but the proof failed: as install, exit 1.
 		return silentExit(ExitFailure)
 	}
 	return nil

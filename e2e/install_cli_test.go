@@ -12,11 +12,14 @@ import (
 
 	"github.com/harbor-installer/harbor-installer/harness"
 	"github.com/harbor-installer/harbor-installer/install"
+	"github.com/harbor-installer/harbor-installer/steps"
+	"github.com/harbor-installer/harbor-installer/verify"
 )
 
 // TestInstallCommandEKSMinio drives the real binary: install --yes --output
 // json installs the eks-minio plan on the simulated cluster (every line an
-// event, ending in plan.done), and a second run reports all unchanged.
+// event: plan.done, then a verify.finding warning that the simulated
+// cluster cannot be verified), and a second run reports all unchanged.
 func TestInstallCommandEKSMinio(t *testing.T) {
 	c := harness.NewTestCluster(t, harness.ClusterOptions{})
 	repo := harness.NewTestChartRepo(t, "")
@@ -54,9 +57,17 @@ charts:
 		t.Fatalf("install exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 	}
 	evs := events(r.stdout)
-	last := evs[len(evs)-1]
-	if last.Type != install.PlanDone || last.Summary == nil || !strings.Contains(last.Summary.AdminPasswordCommand, "kubectl -n harbor get secret") {
-		t.Fatalf("last event %+v", last)
+	// plan.done, then the proof: on this simulated cluster one warning
+	// that Harbor was not verified end to end (and exit 0).
+	if len(evs) < 2 {
+		t.Fatalf("%d events", len(evs))
+	}
+	done, last := evs[len(evs)-2], evs[len(evs)-1]
+	if done.Type != install.PlanDone || done.Summary == nil || !strings.Contains(done.Summary.AdminPasswordCommand, "kubectl -n harbor get secret") {
+		t.Fatalf("event before the proof %+v", done)
+	}
+	if last.Type != install.VerifyFinding || last.Finding == nil || last.Finding.Level != steps.Warn || last.Finding.Seen != verify.NotVerifiedSimulated {
+		t.Fatalf("last event %+v, want the not-verified warning", last)
 	}
 	r = run(t, nil, "install", "--answers", file, "--yes", "--output", "json")
 	if r.code != 0 {

@@ -276,7 +276,8 @@ charts:
 }
 
 // minioHarbor is MinIO and Harbor side by side from the HTTP repository,
-// MinIO's post-install hook Job running 4 s.
+// MinIO's post-install hook Job running 4 s. One pool of 4 drives: the
+// field checks refuse pools of 2, which lose write quorum on any drain.
 func (w *installWorld) minioHarbor(ns string) string {
 	return fmt.Sprintf(`version: 1
 cluster:
@@ -296,8 +297,8 @@ storage:
 minio:
   enabled: true
   namespace: %[2]s-minio
-  zones: 2
-  nodesPerZone: 2
+  zones: 1
+  nodesPerZone: 4
   drivesPerNode: 1
   volumeSize: 10Gi
 `, w.cluster.Kubeconfig, ns) + w.httpCharts()

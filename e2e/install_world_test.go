@@ -258,6 +258,9 @@ type event struct {
 		} `json:"releases"`
 		BundlePath string `json:"bundlePath"`
 	} `json:"summary"`
+	Finding *struct {
+		Key, Level, Seen, Hint string
+	} `json:"finding"`
 }
 
 // installRun is a finished run of the binary.
@@ -371,6 +374,7 @@ func wantInstalled(t *testing.T, r installRun, releases ...string) {
 	if len(outcomes) != len(releases) {
 		t.Errorf("releases %v, want %v", outcomes, releases)
 	}
+	wantNotVerified(t, r)
 	// The last report of each workload is ready, desired replicas met.
 	last := map[string]event{}
 	for _, e := range r.of("object.progress") {
@@ -388,6 +392,22 @@ func wantInstalled(t *testing.T, r installRun, releases ...string) {
 	}
 	if workloads == 0 {
 		t.Errorf("no workload progress in the event stream")
+	}
+}
+
+// wantNotVerified checks that after plan.done the run said plainly that
+// Harbor was not verified on this simulated cluster (kwok nodes run no
+// containers), as a warning, and nothing else.
+func wantNotVerified(t *testing.T, r installRun) {
+	t.Helper()
+	fs := r.of("verify.finding")
+	if len(fs) != 1 || fs[0].Finding == nil || fs[0].Finding.Level != "warn" ||
+		fs[0].Finding.Seen != "Harbor was not verified end to end: simulated cluster (no containers run)" {
+		t.Errorf("want one verify.finding warning that Harbor was not verified, got %d: %s", len(fs), r)
+		return
+	}
+	if last := r.events[len(r.events)-1]; last.Type != "verify.finding" {
+		t.Errorf("the finding is not after plan.done: last event %s", last.Type)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/harbor-installer/harbor-installer/kube/model"
+	"github.com/harbor-installer/harbor-installer/steps"
 )
 
 // EventType says what happened. The values are stable: they are the "type"
@@ -59,6 +60,10 @@ const (
 	// PlanInterrupted: Ctrl-C or SIGTERM stopped the run cleanly (Summary.
 	// ResumeCommand says how to continue).
 	PlanInterrupted EventType = "plan.interrupted"
+	// VerifyFinding: after plan.done, one finding of the end-to-end proof
+	// (harbor-installer verify's checks and day-one setup) in Finding
+	// (added after the contract; install --skip-verify omits them).
+	VerifyFinding EventType = "verify.finding"
 )
 
 // Action is what the engine does to a release or namespace.
@@ -117,6 +122,8 @@ type Event struct {
 	Releases []ReleaseInfo `json:"releases,omitempty"`
 	// Summary closes the run (plan.done, plan.failed, plan.interrupted).
 	Summary *Summary `json:"summary,omitempty"`
+	// Finding is one verify check's result (verify.finding).
+	Finding *steps.Finding `json:"finding,omitempty"`
 }
 
 // ReleaseInfo is one release of the plan as plan.started lists it.

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/harbor-installer/harbor-installer/kube/model"
+	"github.com/harbor-installer/harbor-installer/steps"
 )
 
 // TestEventsDocumented fails when an event type or a JSON field of an
@@ -54,7 +55,7 @@ func TestEventsDocumented(t *testing.T) {
 		t.Fatalf("found only %d event types in events.go", n)
 	}
 	for _, typ := range []reflect.Type{reflect.TypeOf(Event{}), reflect.TypeOf(ReleaseInfo{}), reflect.TypeOf(Summary{}),
-		reflect.TypeOf(ReleaseSummary{}), reflect.TypeOf(model.ObjectRef{}), reflect.TypeOf(model.Blocker{})} {
+		reflect.TypeOf(ReleaseSummary{}), reflect.TypeOf(model.ObjectRef{}), reflect.TypeOf(model.Blocker{}), reflect.TypeOf(steps.Finding{})} {
 		for i := 0; i < typ.NumField(); i++ {
 			name, _, _ := strings.Cut(typ.Field(i).Tag.Get("json"), ",")
 			if name == "" || name == "-" {

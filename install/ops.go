@@ -53,7 +53,7 @@ func (d *Diff) Changed() bool {
 
 // PlanDiff compares the plan with the cluster without changing anything:
 // per release the chart version and the changed values paths (after
-// SecretRollouts stamping, as Run would send them), per Secret only
+// SecretRollouts stamping and FileValues, as Run would send them), per Secret only
 // whether its data would change (never the values).
 func PlanDiff(ctx context.Context, b Backend, plan *render.Plan) (*Diff, error) {
 	if err := Validate(plan); err != nil {
@@ -75,6 +75,9 @@ func PlanDiff(ctx context.Context, b Backend, plan *render.Plan) (*Diff, error) 
 			return nil, fmt.Errorf("release %s: %w", rel.Name, err)
 		}
 		values, err := stampRollouts(rel, revs)
+		if err == nil {
+			err = setFileValues(values, rel.FileValues, "release "+rel.Name)
+		}
 		if err != nil {
 			return nil, err
 		}

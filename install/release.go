@@ -55,6 +55,9 @@ func (r *run) release(ctx context.Context, rr *releaseRun) {
 		}
 	}
 	values, err := stampRollouts(rel, r.res.Revisions())
+	if err == nil {
+		err = setFileValues(values, rel.FileValues, "release "+rel.Name)
+	}
 	if err != nil {
 		failWith(err, nil)
 		return
@@ -159,7 +162,11 @@ func (r *run) objects(ctx context.Context, rel *render.Release, deadline time.Ti
 			continue
 		}
 		ref := model.ObjectRef{APIVersion: o.APIVersion, Kind: o.Kind, Namespace: o.Namespace, Name: o.Name}
-		if err := r.e.b.ApplyObject(ctx, objectMap(o), r.e.o.DryRun); err != nil {
+		obj := objectMap(o)
+		if err := setFileValues(obj, o.FileValues, ref.String()); err != nil {
+			return err
+		}
+		if err := r.e.b.ApplyObject(ctx, obj, r.e.o.DryRun); err != nil {
 			return fmt.Errorf("apply %s: %w", ref, err)
 		}
 		ev := Event{Type: ObjectApplied, Release: rel.Name, Namespace: o.Namespace, Object: &ref}
@@ -178,11 +185,12 @@ func (r *run) objects(ctx context.Context, rel *render.Release, deadline time.Ti
 	return err
 }
 
-// objectMap is a plan object as the API takes it.
+// objectMap is a plan object as the API takes it: a deep copy, so that
+// FileValues set in it never reach the plan.
 func objectMap(o render.Object) map[string]any {
-	m := map[string]any{}
-	for k, v := range o.Content {
-		m[k] = v
+	m := deepCopy(o.Content)
+	if m == nil {
+		m = map[string]any{}
 	}
 	meta := map[string]any{"name": o.Name, "labels": map[string]any{LabelManaged: "true"}}
 	if o.Namespace != "" {

@@ -40,6 +40,22 @@ func (l Level) String() string {
 // MarshalText writes the level as ok, warn or fail.
 func (l Level) MarshalText() ([]byte, error) { return []byte(l.String()), nil }
 
+// UnmarshalText reads what MarshalText writes, so findings inside install
+// events (verify.finding) decode again.
+func (l *Level) UnmarshalText(b []byte) error {
+	switch string(b) {
+	case "ok":
+		*l = OK
+	case "warn":
+		*l = Warn
+	case "fail":
+		*l = Fail
+	default:
+		return fmt.Errorf("level %q: want ok, warn or fail", b)
+	}
+	return nil
+}
+
 // Finding is one check's result about one answer key.
 type Finding struct {
 	Step  string `json:"step"`

@@ -118,6 +118,13 @@ func RunAccessible(ctx context.Context, opts Options, deps Deps, in io.Reader, o
 	sum, err := deps.Installer.Run(ctx, a, plan, func(ev install.Event) { fmt.Fprintln(out, eventLine(ev)) })
 	res.Summary, res.Err = sum, err
 	res.Interrupted = ctx.Err() != nil
+	if err == nil && !res.Interrupted && sum != nil && sum.Cause == "" && deps.Verifier != nil {
+		fmt.Fprintln(out, "Verifying Harbor end to end:")
+		res.Verified, _ = deps.Verifier.Verify(ctx, a, func(f steps.Finding) {
+			fmt.Fprintf(out, "  %-4s %s: %s\n", f.Level, f.Key, f.Seen)
+		})
+		res.Interrupted = ctx.Err() != nil
+	}
 	fmt.Fprintln(out)
 	WriteSummary(out, res, false)
 	return res, nil

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/harbor-installer/harbor-installer/install"
+	"github.com/harbor-installer/harbor-installer/steps"
 )
 
 // responder plays the admin at line prompts: it answers each prompt from
@@ -58,6 +59,7 @@ func TestAccessibleDev(t *testing.T) {
 	}}
 	deps, _ := testDeps()
 	deps.Installer = &fakeInstaller{events: stalledEvents(), sum: &install.Summary{HarborURL: "https://registry.example.org", AdminUser: "admin"}}
+	deps.Verifier = &fakeVerifier{findings: []steps.Finding{{Step: "verify", Key: "cluster", Level: steps.Warn, Seen: "Harbor was not verified end to end: simulated cluster (no containers run)"}}}
 	res, err := RunAccessible(context.Background(), Options{Preset: "dev"}, deps, pr, r)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, r.text())
@@ -69,6 +71,8 @@ func TestAccessibleDev(t *testing.T) {
 		"release.stalled harbor: Pod harbor-registry-7c9d Pending: FailedScheduling",
 		"Harbor is installed", "https://registry.example.org",
 		"choice: gp3 (ebs.csi.aws.com · ReadWriteOnce · default)",
+		"Verifying Harbor end to end:\n  warn cluster: Harbor was not verified end to end: simulated cluster (no containers run)",
+		"verified end to end:",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)

@@ -43,6 +43,14 @@ type Installer interface {
 	Run(ctx context.Context, a *answers.Answers, plan *render.Plan, emit func(install.Event)) (*install.Summary, error)
 }
 
+// Verifier proves the installed Harbor works end to end once the install
+// is done (on a simulated cluster one warning says it cannot); the Done
+// screen shows each finding as it arrives. report may be called from any
+// goroutine; the error is set only when ctx ended.
+type Verifier interface {
+	Verify(ctx context.Context, a *answers.Answers, report func(steps.Finding)) ([]steps.Finding, error)
+}
+
 // Differ tells how a release's rendered values differ from the deployed
 // release, for Review on an existing install. found is false when the
 // release is not deployed.
@@ -57,4 +65,6 @@ type Deps struct {
 	Installer Installer
 	// Differ may be nil: Review then shows no diff.
 	Differ Differ
+	// Verifier may be nil: Done then shows no end-to-end proof.
+	Verifier Verifier
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/harbor-installer/harbor-installer/install"
+	"github.com/harbor-installer/harbor-installer/steps"
 )
 
 // doneScreen is the end of a run: where Harbor is and how to log in, or why
@@ -16,6 +18,12 @@ type doneScreen struct {
 	sum         *install.Summary
 	err         error
 	interrupted bool
+	// The end-to-end proof after a clean install (Deps.Verifier): its
+	// findings so far, whether it still runs, and how to stop it.
+	findings     []steps.Finding
+	verifying    bool
+	cancelVerify context.CancelFunc
+	verifyEvents chan tea.Msg
 }
 
 func newDone(sum *install.Summary, err error, interrupted bool) doneScreen {
@@ -25,6 +33,7 @@ func newDone(sum *install.Summary, err error, interrupted bool) doneScreen {
 func (m *Model) updateDone(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	switch msg.String() {
 	case "enter", "q", "esc":
+		m.done.stopVerify()
 		m.quitting = true
 		return m, tea.Quit
 	}
@@ -56,7 +65,9 @@ func (m *Model) doneView(h int) string {
 // wizard left the alternate screen, so it stays in the scrollback. Marks
 // are Unicode when the terminal shows it; never colour, so it pastes clean.
 func WriteSummary(w io.Writer, r Result, unicode bool) {
-	writeSummary(w, newDone(r.Summary, r.Err, r.Interrupted), r, &Styles{Marks: marksFor(unicode)}, false)
+	d := newDone(r.Summary, r.Err, r.Interrupted)
+	d.findings, d.verifying = r.Verified, r.Verifying
+	writeSummary(w, d, r, &Styles{Marks: marksFor(unicode)}, false)
 }
 
 func writeSummary(w io.Writer, d doneScreen, r Result, st *Styles, styled bool) {
@@ -119,11 +130,7 @@ func writeSummary(w io.Writer, d doneScreen, r Result, st *Styles, styled bool) 
 		fmt.Fprintln(w)
 	}
 	if len(s.Releases) > 0 {
-		if d.err != nil || s.Cause != "" || d.interrupted {
-			fmt.Fprintln(w, "  releases:")
-		} else {
-			fmt.Fprintln(w, "  verified:")
-		}
+		fmt.Fprintln(w, "  releases:")
 		for _, rel := range s.Releases {
 			mark := okMark
 			if rel.Outcome == install.OutcomeFailed || rel.Outcome == install.OutcomeSkipped {
@@ -133,6 +140,7 @@ func writeSummary(w io.Writer, d doneScreen, r Result, st *Styles, styled bool) 
 		}
 		fmt.Fprintln(w)
 	}
+	writeProof(w, d, sty, ok, warn, fail, okMark, failMark, st)
 	if r.SavedPath != "" {
 		fmt.Fprintln(w, "  answers    "+r.SavedPath)
 	}
@@ -146,4 +154,37 @@ func writeSummary(w io.Writer, d doneScreen, r Result, st *Styles, styled bool) 
 	if s.ResumeCommand != "" && s.ResumeCommand != replay && (d.interrupted || d.err != nil) {
 		fmt.Fprintln(w, "  resume     "+s.ResumeCommand)
 	}
+}
+
+// writeProof lists what the end-to-end proof found: each finding's level
+// and one line, while it runs and after.
+func writeProof(w io.Writer, d doneScreen, sty func(func(string) string, string) string, ok, warn, fail func(string) string, okMark, failMark string, st *Styles) {
+	if len(d.findings) == 0 && !d.verifying {
+		return
+	}
+	warnMark := "!"
+	if st != nil {
+		warnMark = st.Marks.Warn
+	}
+	title := "  verified end to end:"
+	if d.verifying {
+		title = "  verifying Harbor end to end ..."
+	}
+	fmt.Fprintln(w, title)
+	for _, f := range d.findings {
+		mark := sty(ok, okMark)
+		switch f.Level {
+		case steps.Warn:
+			mark = sty(warn, warnMark)
+		case steps.Fail:
+			mark = sty(fail, failMark)
+		}
+		fmt.Fprintf(w, "    %s %s %s: %s\n", mark, f.Level, f.Key, f.Seen)
+	}
+	if !d.verifying {
+		if n := len(steps.Only(d.findings, steps.Fail)); n > 0 {
+			fmt.Fprintf(w, "    %s\n", sty(fail, fmt.Sprintf("%d failed: Harbor is installed but does not work end to end; harbor-installer verify shows each fix", n)))
+		}
+	}
+	fmt.Fprintln(w)
 }

@@ -101,3 +101,30 @@ func (f *fakeInstaller) Run(ctx context.Context, _ *answers.Answers, _ *render.P
 	}
 	return f.sum, f.err
 }
+
+// fakeVerifier reports scripted findings, then waits for release (or ctx)
+// before it returns them.
+type fakeVerifier struct {
+	findings []steps.Finding
+	release  chan struct{}
+	calls    int
+	ctxErr   chan error
+}
+
+func (f *fakeVerifier) Verify(ctx context.Context, _ *answers.Answers, report func(steps.Finding)) ([]steps.Finding, error) {
+	f.calls++
+	for _, fd := range f.findings {
+		report(fd)
+	}
+	if f.release != nil {
+		select {
+		case <-f.release:
+		case <-ctx.Done():
+			if f.ctxErr != nil {
+				f.ctxErr <- ctx.Err()
+			}
+			return f.findings, ctx.Err()
+		}
+	}
+	return f.findings, nil
+}

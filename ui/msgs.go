@@ -53,6 +53,15 @@ type installDoneMsg struct {
 	err error
 }
 
+// verifyFindingMsg is one finding of the proof after the install;
+// verifyDoneMsg ends it.
+type verifyFindingMsg struct{ f steps.Finding }
+
+type verifyDoneMsg struct {
+	findings []steps.Finding
+	err      error
+}
+
 // secondTickMsg refreshes clocks on the install screen.
 type secondTickMsg struct{}
 

@@ -190,7 +190,7 @@ func (m *Model) updateInstall(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.done = newDone(msg.sum, msg.err, s.stopped)
 		m.result.Interrupted = s.stopped
 		m.screen = screenDone
-		return m, nil
+		return m, m.startVerify()
 	case secondTickMsg:
 		if m.screen != screenInstall {
 			return m, nil

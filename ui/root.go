@@ -106,6 +106,11 @@ type Result struct {
 	StartDemo bool
 	// Interrupted is true when the admin quit or abandoned the install.
 	Interrupted bool
+	// Verified are the findings of the proof after a finished install
+	// (empty when it did not run); Verifying is true when the admin left
+	// before it ended.
+	Verified  []steps.Finding
+	Verifying bool
 }
 
 // New builds the root model.
@@ -210,12 +215,15 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.onLiveResult(msg)
 	case installEventMsg, installDoneMsg, secondTickMsg:
 		return m.updateInstall(msg)
+	case verifyFindingMsg, verifyDoneMsg:
+		return m.updateVerify(msg)
 	case tea.KeyMsg:
 		if key.Matches(msg, m.keys.Help) && !m.typing() {
 			m.help.ShowAll = !m.help.ShowAll
 			return m, nil
 		}
 		if msg.String() == "ctrl+c" && m.screen != screenInstall {
+			m.done.stopVerify()
 			m.result.Interrupted = m.screen != screenDone
 			m.quitting = true
 			return m, tea.Quit

@@ -254,6 +254,11 @@ func TestInstallStalledAndDone(t *testing.T) {
 				{Name: "harbor", Namespace: "harbor", Outcome: install.OutcomeReady, Elapsed: 95 * time.Second}},
 			ReplayCommand: "harbor-installer install --answers harbor-answers.yaml"}}
 	deps.Installer = inst
+	ver := &fakeVerifier{findings: []steps.Finding{
+		{Step: "verify", Key: "harbor.adminPassword", Level: steps.OK, Seen: "admin logs in through https://registry.example.org (DNS, ingress and TLS work together)"},
+		{Step: "verify", Key: "cluster", Level: steps.Warn, Seen: "Harbor was not verified end to end: simulated cluster (no containers run)", Hint: "every node (6) is a kwok fake node"},
+	}}
+	deps.Verifier = ver
 	inTempDir(t)
 	z := newWiz(t, Options{Preset: "dev", SavePath: "harbor-answers.yaml"}, deps, 100, 30, unicodeCaps())
 	devToReview(t, z)
@@ -278,10 +283,68 @@ func TestInstallStalledAndDone(t *testing.T) {
 		t.Fatalf("install did not finish")
 	}
 	z.golden("done")
+	if ver.calls != 1 || len(z.m.Result().Verified) != 2 || z.m.Result().Verifying {
+		t.Errorf("verifier called %d times; result has %d findings, verifying %v", ver.calls, len(z.m.Result().Verified), z.m.Result().Verifying)
+	}
 	var b strings.Builder
 	WriteSummary(&b, z.m.Result(), true)
-	if !strings.Contains(b.String(), "https://registry.example.org") || !strings.Contains(b.String(), "replay") {
-		t.Errorf("summary for the scrollback:\n%s", b.String())
+	for _, want := range []string{"https://registry.example.org", "replay", "! warn cluster: Harbor was not verified end to end: simulated cluster (no containers run)"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("summary for the scrollback lacks %q:\n%s", want, b.String())
+		}
+	}
+}
+
+// TestDoneShowsProofAsItRuns: the proof's findings show while it runs, a
+// failure is named, and leaving Done stops a proof still running.
+func TestDoneShowsProofAsItRuns(t *testing.T) {
+	deps, _ := testDeps()
+	deps.Installer = &fakeInstaller{sum: &install.Summary{HarborURL: "https://registry.example.org", AdminUser: "admin",
+		Releases: []install.ReleaseSummary{{Name: "harbor", Namespace: "harbor", Outcome: install.OutcomeReady, Elapsed: 95 * time.Second}}}}
+	ver := &fakeVerifier{release: make(chan struct{}), ctxErr: make(chan error, 1), findings: []steps.Finding{
+		{Step: "verify", Key: "harbor", Level: steps.Fail, Seen: "unhealthy after 5m0s: jobservice", Hint: "look at the pod"},
+	}}
+	deps.Verifier = ver
+	z := newWiz(t, Options{Preset: "dev"}, deps, 100, 30, unicodeCaps())
+	devToReview(t, z)
+	z.key("i")
+	z.settle()
+	if z.m.screen != screenDone {
+		t.Fatalf("install did not finish")
+	}
+	z.screenHas("verifying Harbor end to end", "✗ fail harbor: unhealthy after 5m0s: jobservice")
+	if !z.m.Result().Verifying {
+		t.Error("result does not say the proof still runs")
+	}
+	z.key("enter")
+	select {
+	case err := <-ver.ctxErr:
+		if err == nil {
+			t.Error("the proof's context did not end")
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("leaving Done did not stop the proof")
+	}
+
+	// A proof that ends with a failure says so.
+	ver = &fakeVerifier{findings: ver.findings}
+	deps.Verifier = ver
+	z = newWiz(t, Options{Preset: "dev"}, deps, 100, 30, unicodeCaps())
+	devToReview(t, z)
+	z.key("i")
+	z.settle()
+	z.screenHas("verified end to end:", "1 failed: Harbor is installed but does not work end to end")
+
+	// A failed install runs no proof.
+	ver = &fakeVerifier{}
+	deps.Verifier = ver
+	deps.Installer = &fakeInstaller{sum: &install.Summary{Cause: "release harbor: boom"}}
+	z = newWiz(t, Options{Preset: "dev"}, deps, 100, 30, unicodeCaps())
+	devToReview(t, z)
+	z.key("i")
+	z.settle()
+	if ver.calls != 0 {
+		t.Error("a failed install was verified")
 	}
 }
 

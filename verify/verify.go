@@ -59,6 +59,9 @@ type Options struct {
 	Cluster Cluster
 	// ClusterErr says why Cluster is nil.
 	ClusterErr error
+	// Nodes, when set, lets AfterInstall tell a simulated cluster (kwok
+	// fake nodes) from a real one; *kube.Client fits.
+	Nodes NodeLister
 	// SecretsDir is where Setup writes robot secrets ("." when empty).
 	SecretsDir string
 	// ReplicationWait bounds how long Setup follows a started replication
