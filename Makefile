@@ -72,5 +72,8 @@ DEMO_FLAGS ?=
 demo: build deps tools ## start the local simulated cluster and services, install the demo plan into it (or open the wizard on a terminal)
 	$(GO) run ./cmd/harbor-installer-demo $(DEMO_FLAGS)
 
+screenshots: deps tools ## the README's pictures: the real wizard on the simulated world, in tmux, rendered by freeze into screenshots/
+	hack/screenshots.sh screenshots
+
 clean: ## remove build output
 	rm -rf bin out

@@ -46,6 +46,10 @@ type wizardEngine struct {
 }
 
 func (e wizardEngine) Run(ctx context.Context, a *answers.Answers, plan *render.Plan, emit func(install.Event)) (*install.Summary, error) {
+	plan, err := wizardMirror(a, plan)
+	if err != nil {
+		return nil, err
+	}
 	backend, err := newBackend(a, e.checkTimeout)
 	if err != nil {
 		return nil, fmt.Errorf("connect to the cluster: %w", err)
@@ -73,11 +77,23 @@ func (d wizardDiffer) Diff(ctx context.Context, a *answers.Answers, r render.Rel
 	if err != nil {
 		return "", false, err
 	}
-	pd, err := install.PlanDiff(ctx, b, &render.Plan{Releases: []render.Release{r}})
-	if err != nil || len(pd.Releases) == 0 {
+	// The whole plan, not r alone: a release's secret rollouts name the
+	// plan's Secrets and its needs name other releases, and a plan of one
+	// release fails validation on both.
+	plan, err := render.Build(a)
+	if err != nil {
 		return "", false, err
 	}
-	rd := pd.Releases[0]
+	pd, err := install.PlanDiff(ctx, b, plan)
+	if err != nil {
+		return "", false, err
+	}
+	var rd install.ReleaseDiff
+	for _, x := range pd.Releases {
+		if x.Name == r.Name {
+			rd = x
+		}
+	}
 	if !rd.Installed {
 		return "", false, nil
 	}

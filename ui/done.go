@@ -50,12 +50,13 @@ func (m *Model) doneView(h int) string {
 			lines = append(lines, " "+l)
 			continue
 		}
-		indent := strings.Repeat(" ", len(l)-len(strings.TrimLeft(l, " "))+2)
-		for _, wl := range wrap(l, m.width-4, indent) {
-			if !strings.HasPrefix(wl, " ") && strings.HasPrefix(l, " ") {
-				wl = indent[:len(indent)-2] + wl
-			}
-			lines = append(lines, " "+wl)
+		// Wrap the text without its indent, in the room the indent
+		// leaves: measured with it dropped, the first line came out as
+		// wide as the screen plus the indent and lost its end (the " |"
+		// of the password command) to the cut.
+		lead := l[:len(l)-len(strings.TrimLeft(l, " "))]
+		for _, wl := range wrap(strings.TrimLeft(l, " "), m.width-4-len(lead), "  ") {
+			lines = append(lines, " "+lead+wl)
 		}
 	}
 	return strings.Join(lines, "\n")

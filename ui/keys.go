@@ -10,7 +10,7 @@ type keyMap struct {
 	shortKeys []key.Binding
 }
 
-func newKeyMap() keyMap {
+func newKeyMap(mk Marks) keyMap {
 	b := func(help string, keys ...string) key.Binding {
 		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(keys[0], help))
 	}
@@ -33,8 +33,8 @@ func newKeyMap() keyMap {
 		PageUp:   b("page up", "pgup"),
 		PageDown: b("page down", "pgdown"),
 	}
-	k.Choice.SetHelp("←/→", "choose")
-	k.Up.SetHelp("↑/↓", "move")
+	k.Choice.SetHelp(mk.LeftRight, "choose")
+	k.Up.SetHelp(mk.UpDown, "move")
 	return k
 }
 

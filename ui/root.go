@@ -121,7 +121,7 @@ func New(opts Options, deps Deps, st *Styles) *Model {
 	if opts.Program == "" {
 		opts.Program = "harbor-installer"
 	}
-	m := &Model{opts: opts, deps: deps, st: st, keys: newKeyMap(), help: help.New(), now: time.Now, debounce: debounce,
+	m := &Model{opts: opts, deps: deps, st: st, keys: newKeyMap(st.Marks), help: help.New(), now: time.Now, debounce: debounce,
 		width: 100, height: 30, options: map[pickSource][]option{}, optErr: map[pickSource]error{}}
 	m.help.ShortSeparator = " · "
 	m.help.Styles.ShortKey = st.Key

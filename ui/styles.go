@@ -10,15 +10,19 @@ type Marks struct {
 	OK, Warn, Fail, Current, Todo, Rule, Bullet, Arrow, Dot, Block string
 	BarFull, BarEmpty                                              rune
 	LeftSel, RightSel                                              string
+	// UpDown and LeftRight name the arrow keys in help texts. They are
+	// chosen here, not folded to ASCII after layout: the ASCII names are
+	// longer, and a line laid out for the arrows would overflow.
+	UpDown, LeftRight string
 }
 
 func marksFor(unicode bool) Marks {
 	if unicode {
 		return Marks{OK: "✓", Warn: "!", Fail: "✗", Current: "●", Todo: "○", Rule: "─", Bullet: "·", Arrow: "›", Dot: "·", Block: "■",
-			BarFull: '━', BarEmpty: '─', LeftSel: "‹", RightSel: "›"}
+			BarFull: '━', BarEmpty: '─', LeftSel: "‹", RightSel: "›", UpDown: "↑/↓", LeftRight: "←/→"}
 	}
 	return Marks{OK: "+", Warn: "!", Fail: "x", Current: ">", Todo: "-", Rule: "-", Bullet: "-", Arrow: ">", Dot: ".", Block: "#",
-		BarFull: '#', BarEmpty: '-', LeftSel: "<", RightSel: ">"}
+		BarFull: '#', BarEmpty: '-', LeftSel: "<", RightSel: ">", UpDown: "up/down", LeftRight: "left/right"}
 }
 
 // Styles is the one styles tree of the wizard, built once in NewStyles from
@@ -49,7 +53,10 @@ func NewStyles(r *lipgloss.Renderer, caps Caps) *Styles {
 	green := c("2", "10")
 	yellow := c("3", "11")
 	red := c("1", "9")
-	dim := c("8", "7")
+	// Dim text on dark: 245 is a mid grey (16-colour terminals get 8);
+	// colour 7 is as bright as body text or brighter on most dark themes,
+	// so hints and the step list shouted instead of receding.
+	dim := c("8", "245")
 	s := &Styles{Caps: caps, Marks: marksFor(caps.Unicode), Renderer: r}
 	ns := r.NewStyle
 	s.Header = ns().Bold(true)
