@@ -180,8 +180,10 @@ func startDemo(ctx context.Context, s streams, demo string) error {
 	if err != nil {
 		return failErr(err)
 	}
-	fmt.Fprintln(s.err, "starting the local SIMULATED cluster: "+demo+" -wizard")
-	cmd := exec.CommandContext(ctx, demo, "-bin", exe, "-wizard")
+	// On a terminal the demo opens the wizard itself (it has no -wizard
+	// flag any more: -script is the way to the scripted install).
+	fmt.Fprintln(s.err, "starting the local SIMULATED cluster: "+demo)
+	cmd := exec.CommandContext(ctx, demo, "-bin", exe)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	if err := cmd.Run(); err != nil {
 		return failErr(fmt.Errorf("simulated cluster: %w", err))

@@ -28,7 +28,7 @@ func newKeyMap(mk Marks) keyMap {
 		Help:     b("help", "?"),
 		Quit:     b("quit", "ctrl+c"),
 		Values:   b("view values", "v"),
-		Save:     b("save only", "s"),
+		Save:     b("save only", "s", "enter"),
 		Install:  b("save and install", "i"),
 		PageUp:   b("page up", "pgup"),
 		PageDown: b("page down", "pgdown"),

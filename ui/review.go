@@ -129,11 +129,14 @@ func (m *Model) updateReview(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 			m.resizePager()
 			m.screen = screenPager
 		}
-	case "s":
+	case "s", "enter":
+		// Enter only saves: an admin pressing enter through the steps
+		// must not start changing the cluster by one press too many;
+		// installing takes the explicit i.
 		if r.err == nil {
 			r.saveErr = m.save()
 		}
-	case "i", "enter":
+	case "i":
 		if r.err != nil {
 			return m, nil
 		}
@@ -187,7 +190,7 @@ func (m *Model) reviewView(h int) string {
 		lines = append(lines, st.Fail.Render(mk.Fail+" cannot plan the install"))
 		lines = append(lines, wrap(r.err.Error(), m.width-sideWidth-4, "  ")...)
 	}
-	// The plan first: what will happen when enter is pressed.
+	// The plan first: what will happen when i is pressed.
 	if r.plan != nil {
 		lines = append(lines, st.Subtitle.Render("Plan")+st.Dim.Render("  namespaces "+strings.Join(r.plan.Namespaces, ", ")))
 		for i, rel := range r.plan.Releases {

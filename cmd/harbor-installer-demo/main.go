@@ -166,8 +166,8 @@ storage:
   storageClass: ontap-nas
 minio:
   enabled: true
-  zones: 2
-  nodesPerZone: 2
+  zones: 1
+  nodesPerZone: 4
   drivesPerNode: 2
   volumeSize: 10Gi
   memoryRequest: 512Mi
