@@ -91,7 +91,6 @@ registry logins) apply as with the helm CLI.`,
 			if steps.Worst(fs) != steps.Fail {
 				fs = append(fs, liveChecks(cmd.Context(), l, f.checkTimeout)...)
 			}
-			fs = pendingReleases(fs, f.recover)
 			if steps.Worst(fs) == steps.Fail {
 				printFindings(s.err, l, fs, steps.Warn)
 				fmt.Fprintln(s.err, "nothing installed: fix the failures above (harbor-installer validate shows all findings)")
@@ -171,27 +170,6 @@ registry logins) apply as with the helm CLI.`,
 	fl.BoolVar(&f.skipVerify, "skip-verify", false, "do not prove Harbor end to end after the install (harbor-installer verify does it later)")
 	fl.StringVar(&f.secretsDir, "secrets-dir", ".", "directory for the robot secret files verify's setup writes (mode 0600)")
 	return cmd
-}
-
-// pendingReleases turns the live check's finding about a release left
-// pending by a killed run into install's answer to it: with --recover the
-// engine rolls it back (or uninstalls it) itself, so it only warns; without,
-// it still stops the install, and the hint names --recover instead of a
-// manual helm command. (validate keeps the check's own hint.)
-func pendingReleases(fs []steps.Finding, recover bool) []steps.Finding {
-	out := make([]steps.Finding, len(fs))
-	for i, f := range fs {
-		if f.Level == steps.Fail && f.Live && strings.Contains(f.Seen, ", pending-") {
-			if recover {
-				f.Level = steps.Warn
-				f.Hint = "--recover rolls it back to its last deployed revision (or uninstalls it if it never deployed) before installing"
-			} else {
-				f.Hint = "a killed run left it pending: run install again with --recover, which rolls it back to its last deployed revision (or uninstalls it if it never deployed) and continues"
-			}
-		}
-		out[i] = f
-	}
-	return out
 }
 
 // liveChecks runs install's preflight; a variable so tests without a

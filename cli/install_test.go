@@ -268,7 +268,7 @@ ldap:
 		t.Fatalf("failing install: %d\n%s\n%s", code, out, stderr)
 	}
 	outputs = append(outputs, out, stderr)
-	code, out, stderr = runCLI("install", "--answers", answersFile, "--yes", "--bundle-dir", bundleDir, "--set", "harbor.trivy=false", "--output", "json")
+	_, out, stderr = runCLI("install", "--answers", answersFile, "--yes", "--bundle-dir", bundleDir, "--set", "harbor.trivy=false", "--output", "json")
 	outputs = append(outputs, out, stderr)
 	saved := filepath.Join(dir, "saved.yaml")
 	if _, err := answers.Save(saved, &l.Answers); err != nil {
