@@ -146,11 +146,33 @@ func (m *Model) stepView(h int) string {
 		lines = append(lines, st.Warn.Render(sc.notice))
 	}
 	// Keep the focused field in view when the form is taller than the screen.
+	// Say so when lines are cut off, or an admin at 80x24 never learns
+	// that the MinIO layout or a finding sits below the fold.
 	if len(lines) > h {
 		start := min(max(focusLine-h/3, 0), len(lines)-h)
-		lines = lines[start : start+h]
+		more := len(lines) - (start + h)
+		lines = append([]string(nil), lines[start:start+h]...)
+		if start > 0 && focusLine != start {
+			lines[0] = st.Dim.Render(fmt.Sprintf("%s %d more above (shift+tab)", m.moreMark(true), start+1))
+		}
+		if more > 0 && focusLine != start+h-1 {
+			lines[h-1] = st.Dim.Render(fmt.Sprintf("%s %d more below (tab)", m.moreMark(false), more+1))
+		}
 	}
 	return m.besideList(m.stepIdx, lines, h)
+}
+
+// moreMark is the arrow of a "more above/below" line, ASCII without UTF-8.
+func (m *Model) moreMark(up bool) string {
+	switch {
+	case m.st.Caps.Unicode && up:
+		return "↑"
+	case m.st.Caps.Unicode:
+		return "↓"
+	case up:
+		return "^"
+	}
+	return "v"
 }
 
 func ellipsis(st *Styles) string {
