@@ -33,10 +33,7 @@ func TestASCIIFitsWidth(t *testing.T) {
 	fits("full help")
 	view := z.m.View()
 	lines := strings.Split(view, "\n")
-	var help []string
-	for _, l := range lines[len(lines)-4:] {
-		help = append(help, l)
-	}
+	help := lines[len(lines)-4:]
 	col := func(l, word string) int { return strings.Index(l, word) }
 	if a, b := col(help[2], "move"), col(help[3], "choose"); a != b || a < 0 {
 		t.Errorf("full help columns do not line up (%d, %d):\n%s", a, b, strings.Join(help, "\n"))

@@ -26,7 +26,10 @@ func main() {
 		os.Exit(1)
 	}
 	w := bufio.NewWriter(os.Stdout)
-	if _, err := w.WriteString(Normalise(string(in))); err == nil {
+	// The write's error, else the flush's: a shadowed err here used to
+	// drop both.
+	_, err = w.WriteString(Normalise(string(in)))
+	if err == nil {
 		err = w.Flush()
 	}
 	if err != nil {
