@@ -113,13 +113,10 @@ Exit code 0 whether or not something differs.`,
 				case r.FromVersion == r.ToVersion && len(r.ChangedPaths) == 0:
 					fmt.Fprintf(s.out, "%s: unchanged (revision %d)\n", r.Name, r.Revision)
 				default:
-					ver := "chart " + r.ToVersion
-					if r.FromVersion != r.ToVersion {
-						ver = fmt.Sprintf("chart %s -> %s", r.FromVersion, r.ToVersion)
-					}
-					fmt.Fprintf(s.out, "%s: would upgrade revision %d (%s)\n", r.Name, r.Revision, ver)
-					for _, p := range r.ChangedPaths {
-						fmt.Fprintf(s.out, "  ~ %s\n", p)
+					lines := upgradeLines(r)
+					fmt.Fprintf(s.out, "%s: %s\n", r.Name, lines[0])
+					for _, l := range lines[1:] {
+						fmt.Fprintf(s.out, "  %s\n", l)
 					}
 				}
 			}
@@ -134,6 +131,21 @@ Exit code 0 whether or not something differs.`,
 	cmd.Flags().StringVarP(&output, "output", "o", "text", "text or json")
 	cmd.Flags().DurationVar(&timeout, "timeout", 10*time.Second, "time limit of connecting to the cluster")
 	return cmd
+}
+
+// upgradeLines describes an installed release that would be upgraded: the
+// revision and chart version change, then one "~ path" line per changed
+// values path. diff prints it, and the wizard's Review shows it.
+func upgradeLines(r install.ReleaseDiff) []string {
+	ver := "chart " + r.ToVersion
+	if r.FromVersion != r.ToVersion {
+		ver = fmt.Sprintf("chart %s -> %s", r.FromVersion, r.ToVersion)
+	}
+	lines := []string{fmt.Sprintf("would upgrade revision %d (%s)", r.Revision, ver)}
+	for _, p := range r.ChangedPaths {
+		lines = append(lines, "~ "+p)
+	}
+	return lines
 }
 
 func newUninstallCmd(s streams) *cobra.Command {

@@ -100,12 +100,7 @@ func (d wizardDiffer) Diff(ctx context.Context, a *answers.Answers, r render.Rel
 	if rd.FromVersion == rd.ToVersion && len(rd.ChangedPaths) == 0 {
 		return "", true, nil
 	}
-	var sb strings.Builder
-	fmt.Fprintf(&sb, "would upgrade revision %d (chart %s -> %s)\n", rd.Revision, rd.FromVersion, rd.ToVersion)
-	for _, p := range rd.ChangedPaths {
-		fmt.Fprintf(&sb, "~ %s\n", p)
-	}
-	return sb.String(), true, nil
+	return strings.Join(upgradeLines(rd), "\n") + "\n", true, nil
 }
 
 // runWizard is the interactive face: full screen, or line prompts with
